@@ -1,0 +1,395 @@
+"""BTF parser: the `.BTF` section of a BPF object, every kind, both byte orders.
+
+Layout reference: include/uapi/linux/btf.h and Documentation/bpf/btf.rst.
+Everything read is validated; corrupt data raises CorruptData with a reason.
+"""
+
+from __future__ import annotations
+
+import struct
+from enum import IntEnum
+from typing import NamedTuple
+
+from .errors import CorruptData
+
+BTF_MAGIC = 0xEB9F
+HEADER_SIZE = 24
+# libbpf gives up resolving sizes past this depth; so do we (it also stops loops).
+MAX_RESOLVE_DEPTH = 32
+
+
+class Kind(IntEnum):
+    UNKN = 0
+    INT = 1
+    PTR = 2
+    ARRAY = 3
+    STRUCT = 4
+    UNION = 5
+    ENUM = 6
+    FWD = 7
+    TYPEDEF = 8
+    VOLATILE = 9
+    CONST = 10
+    RESTRICT = 11
+    FUNC = 12
+    FUNC_PROTO = 13
+    VAR = 14
+    DATASEC = 15
+    FLOAT = 16
+    DECL_TAG = 17
+    TYPE_TAG = 18
+    ENUM64 = 19
+
+
+class Linkage(IntEnum):
+    """VAR linkage (FUNC uses the same numbers in its vlen)."""
+
+    STATIC = 0
+    GLOBAL = 1  # global allocated
+    EXTERN = 2
+
+
+INT_SIGNED = 1
+INT_CHAR = 2
+INT_BOOL = 4
+
+MODIFIERS = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
+# Kinds whose `size_or_type` word is a type id.
+REFERENCE_KINDS = frozenset(
+    {
+        Kind.PTR,
+        Kind.TYPEDEF,
+        Kind.VOLATILE,
+        Kind.CONST,
+        Kind.RESTRICT,
+        Kind.FUNC,
+        Kind.FUNC_PROTO,
+        Kind.VAR,
+        Kind.DECL_TAG,
+        Kind.TYPE_TAG,
+    }
+)
+
+
+class Member(NamedTuple):
+    name: str
+    type: int
+    bit_offset: int
+    bitfield_size: int  # 0: not a bit-field
+
+
+class Param(NamedTuple):
+    name: str
+    type: int  # 0 on the last parameter: varargs
+
+
+class Enumerator(NamedTuple):
+    name: str
+    value: int  # as stored: unsigned unless the enum's kind_flag says signed
+
+
+class VarSecinfo(NamedTuple):
+    type: int
+    offset: int
+    size: int
+
+
+class BtfType:
+    """One BTF type record. Fields not meaningful for the kind keep their defaults."""
+
+    __slots__ = (
+        "id",
+        "kind",
+        "name",
+        "kflag",
+        "vlen",
+        "size",
+        "type",
+        "int_encoding",
+        "int_offset",
+        "int_bits",
+        "elem_type",
+        "index_type",
+        "nelems",
+        "members",
+        "enumerators",
+        "params",
+        "linkage",
+        "secinfos",
+        "component_idx",
+    )
+
+    def __init__(self, type_id: int, kind: Kind, name: str, kflag: bool, vlen: int) -> None:
+        self.id = type_id
+        self.kind = kind
+        self.name = name
+        self.kflag = kflag
+        self.vlen = vlen
+        self.size = 0
+        self.type = 0
+        self.int_encoding = 0
+        self.int_offset = 0
+        self.int_bits = 0
+        self.elem_type = 0
+        self.index_type = 0
+        self.nelems = 0
+        self.members: tuple[Member, ...] = ()
+        self.enumerators: tuple[Enumerator, ...] = ()
+        self.params: tuple[Param, ...] = ()
+        self.linkage = 0
+        self.secinfos: tuple[VarSecinfo, ...] = ()
+        self.component_idx = 0
+
+    def __repr__(self) -> str:
+        return f"<BtfType [{self.id}] {self.kind.name} {self.name!r}>"
+
+
+VOID = BtfType(0, Kind.UNKN, "", False, 0)
+
+
+class Btf:
+    """All types of one `.BTF` section, indexed by type id (0 is void)."""
+
+    def __init__(self, types: list[BtfType], little_endian: bool) -> None:
+        self.types = types
+        self.little_endian = little_endian
+        self.ptr_size = _pointer_size(types)
+
+    def __getitem__(self, type_id: int) -> BtfType:
+        return self.types[type_id]
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def datasecs(self) -> dict[str, BtfType]:
+        return {t.name: t for t in self.types if t.kind == Kind.DATASEC}
+
+    def skip_modifiers(self, type_id: int, *, typedefs: bool = False) -> BtfType:
+        """The first type under CONST/VOLATILE/RESTRICT/TYPE_TAG (and TYPEDEF if asked)."""
+        t = self.types[type_id]
+        for _ in range(MAX_RESOLVE_DEPTH):
+            if t.kind in MODIFIERS or (typedefs and t.kind == Kind.TYPEDEF):
+                t = self.types[t.type]
+            else:
+                return t
+        raise CorruptData(f"BTF type [{type_id}]: modifier chain loops or is too deep")
+
+    def resolve_size(self, type_id: int) -> int:
+        """Size in bytes of a type, following libbpf's btf__resolve_size."""
+        nelems = 1
+        t = self.types[type_id]
+        for _ in range(MAX_RESOLVE_DEPTH):
+            if t.kind in (Kind.INT, Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64,
+                          Kind.DATASEC, Kind.FLOAT):
+                return nelems * t.size
+            if t.kind == Kind.PTR:
+                return nelems * self.ptr_size
+            if t.kind in MODIFIERS or t.kind in (Kind.TYPEDEF, Kind.VAR):
+                t = self.types[t.type]
+            elif t.kind == Kind.ARRAY:
+                nelems *= t.nelems
+                t = self.types[t.elem_type]
+            else:
+                raise CorruptData(f"BTF type [{type_id}]: {t.kind.name} has no size")
+        raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
+
+    def align_of(self, type_id: int, _depth: int = 0) -> int:
+        """Alignment of a type, following libbpf's btf__align_of."""
+        if _depth > MAX_RESOLVE_DEPTH:
+            raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
+        t = self.types[type_id]
+        kind = t.kind
+        if kind in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
+            return min(self.ptr_size, t.size)
+        if kind == Kind.PTR:
+            return self.ptr_size
+        if kind in MODIFIERS or kind == Kind.TYPEDEF:
+            return self.align_of(t.type, _depth + 1)
+        if kind == Kind.ARRAY:
+            return self.align_of(t.elem_type, _depth + 1)
+        if kind in (Kind.STRUCT, Kind.UNION):
+            max_align = 1
+            for m in t.members:
+                align = self.align_of(m.type, _depth + 1)
+                max_align = max(max_align, align)
+                if m.bitfield_size == 0 and m.bit_offset % (8 * align):
+                    return 1
+            return 1 if t.size % max_align else max_align
+        raise CorruptData(f"BTF type [{type_id}]: {kind.name} has no alignment")
+
+
+def _pointer_size(types: list[BtfType]) -> int:
+    """libbpf guesses pointer size from a `long` in BTF; BPF is 64-bit anyway."""
+    for t in types:
+        if t.kind == Kind.INT and t.name in ("long", "long int", "unsigned long",
+                                             "long unsigned int"):
+            return t.size
+    return 8
+
+
+def parse(data: bytes) -> Btf:
+    """Parse and validate a `.BTF` section."""
+    if len(data) < HEADER_SIZE:
+        raise CorruptData(f"BTF section is {len(data)} bytes, shorter than its header")
+    if struct.unpack_from("<H", data)[0] == BTF_MAGIC:
+        bo = "<"
+    elif struct.unpack_from(">H", data)[0] == BTF_MAGIC:
+        bo = ">"
+    else:
+        raise CorruptData("BTF section has a bad magic number")
+    _magic, version, _flags, hdr_len, type_off, type_len, str_off, str_len = struct.unpack_from(
+        bo + "HBBIIIII", data
+    )
+    if version != 1:
+        raise CorruptData(f"BTF version {version} is not supported (expected 1)")
+    if hdr_len < HEADER_SIZE or hdr_len > len(data):
+        raise CorruptData(f"BTF header length {hdr_len} is invalid")
+    body = len(data) - hdr_len
+    if type_off % 4:
+        raise CorruptData("BTF type section is not 4-byte aligned")
+    if type_off + type_len > body or str_off + str_len > body:
+        raise CorruptData("BTF type or string section runs past the end of the data")
+    if type_off + type_len > str_off and str_off + str_len > type_off:
+        raise CorruptData("BTF type and string sections overlap")
+    strings = data[hdr_len + str_off : hdr_len + str_off + str_len]
+    if not strings or strings[0] != 0 or strings[-1] != 0:
+        raise CorruptData("BTF string section is empty or not NUL-terminated")
+    types = _parse_types(data, hdr_len + type_off, type_len, strings, bo)
+    _check_references(types)
+    return Btf(types, little_endian=(bo == "<"))
+
+
+def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) -> list[BtfType]:
+    u32 = struct.Struct(bo + "I")
+    u32x2 = struct.Struct(bo + "II")
+    u32x3 = struct.Struct(bo + "III")
+    i32x2 = struct.Struct(bo + "Ii")
+    name_cache: dict[int, str] = {0: ""}
+
+    def name_at(off: int) -> str:
+        name = name_cache.get(off)
+        if name is None:
+            if off >= len(strings):
+                raise CorruptData(f"BTF name offset {off} is outside the string section")
+            name = strings[off : strings.index(b"\0", off)].decode("latin-1")
+            name_cache[off] = name
+        return name
+
+    types: list[BtfType] = [VOID]
+    pos = start
+    end = start + length
+    while pos < end:
+        if pos + 12 > end:
+            raise CorruptData(f"BTF type [{len(types)}] is truncated")
+        name_off, info, size_or_type = u32x3.unpack_from(data, pos)
+        pos += 12
+        raw_kind = (info >> 24) & 0x7F  # wide mask: bits 24-30
+        vlen = info & 0xFFFFFF  # wide mask: bits 0-23
+        try:
+            kind = Kind(raw_kind)
+        except ValueError:
+            raise CorruptData(f"BTF type [{len(types)}] has unknown kind {raw_kind}") from None
+        if kind == Kind.UNKN:
+            raise CorruptData(f"BTF type [{len(types)}] has kind 0")
+        t = BtfType(len(types), kind, name_at(name_off), bool(info >> 31), vlen)
+        extra = _extra_size(kind, vlen)
+        if pos + extra > end:
+            raise CorruptData(f"BTF type [{t.id}] ({kind.name}) is truncated")
+        if kind in REFERENCE_KINDS:
+            t.type = size_or_type
+        else:
+            t.size = size_or_type
+        if kind == Kind.INT:
+            (word,) = u32.unpack_from(data, pos)
+            t.int_encoding = (word >> 24) & 0x0F
+            t.int_offset = (word >> 16) & 0xFF
+            t.int_bits = word & 0xFF
+        elif kind == Kind.ARRAY:
+            t.elem_type, t.index_type, t.nelems = u32x3.unpack_from(data, pos)
+        elif kind in (Kind.STRUCT, Kind.UNION):
+            members = []
+            for off in range(pos, pos + extra, 12):
+                m_name, m_type, m_off = u32x3.unpack_from(data, off)
+                if t.kflag:
+                    members.append(Member(name_at(m_name), m_type, m_off & 0xFFFFFF, m_off >> 24))
+                else:
+                    members.append(Member(name_at(m_name), m_type, m_off, 0))
+            t.members = tuple(members)
+        elif kind == Kind.ENUM:
+            fmt = i32x2 if t.kflag else u32x2
+            t.enumerators = tuple(
+                Enumerator(name_at(n), v)
+                for n, v in (fmt.unpack_from(data, off) for off in range(pos, pos + extra, 8))
+            )
+        elif kind == Kind.ENUM64:
+            values = []
+            for off in range(pos, pos + extra, 12):
+                n, lo, hi = u32x3.unpack_from(data, off)
+                value = (hi << 32) | lo
+                if t.kflag and value >= 1 << 63:
+                    value -= 1 << 64
+                values.append(Enumerator(name_at(n), value))
+            t.enumerators = tuple(values)
+        elif kind == Kind.FUNC_PROTO:
+            t.params = tuple(
+                Param(name_at(n), p)
+                for n, p in (u32x2.unpack_from(data, off) for off in range(pos, pos + extra, 8))
+            )
+        elif kind == Kind.VAR:
+            (t.linkage,) = u32.unpack_from(data, pos)
+        elif kind == Kind.FUNC:
+            t.linkage = vlen
+        elif kind == Kind.DATASEC:
+            t.secinfos = tuple(
+                VarSecinfo(*u32x3.unpack_from(data, off)) for off in range(pos, pos + extra, 12)
+            )
+        elif kind == Kind.DECL_TAG:
+            (t.component_idx,) = struct.unpack_from(bo + "i", data, pos)
+        pos += extra
+        types.append(t)
+    return types
+
+
+def _extra_size(kind: Kind, vlen: int) -> int:
+    """Bytes of kind-specific data after the 12-byte common header."""
+    if kind in (Kind.INT, Kind.VAR, Kind.DECL_TAG):
+        return 4
+    if kind == Kind.ARRAY:
+        return 12
+    if kind in (Kind.STRUCT, Kind.UNION, Kind.DATASEC, Kind.ENUM64):
+        return 12 * vlen
+    if kind in (Kind.ENUM, Kind.FUNC_PROTO):
+        return 8 * vlen
+    return 0
+
+
+def _check_references(types: list[BtfType]) -> None:
+    """Every type id a record names must exist; a few kinds constrain their targets."""
+    count = len(types)
+
+    def check(t: BtfType, ref: int, what: str) -> None:
+        if ref >= count:
+            raise CorruptData(f"BTF type [{t.id}] ({t.kind.name}) {what} [{ref}] does not exist")
+
+    for t in types[1:]:
+        kind = t.kind
+        if kind in REFERENCE_KINDS:
+            check(t, t.type, "refers to type")
+        if kind == Kind.ARRAY:
+            check(t, t.elem_type, "element type")
+            check(t, t.index_type, "index type")
+        elif kind in (Kind.STRUCT, Kind.UNION):
+            for m in t.members:
+                check(t, m.type, f"member '{m.name}' type")
+        elif kind == Kind.FUNC_PROTO:
+            for p in t.params:
+                check(t, p.type, "parameter type")
+        elif kind == Kind.DATASEC:
+            for s in t.secinfos:
+                check(t, s.type, "variable")
+                if types[s.type].kind not in (Kind.VAR, Kind.FUNC):
+                    raise CorruptData(f"BTF DATASEC '{t.name}' lists a {types[s.type].kind.name}")
+        elif kind == Kind.FUNC and types[t.type].kind != Kind.FUNC_PROTO:
+            raise CorruptData(f"BTF FUNC '{t.name}' does not point to a FUNC_PROTO")
+        elif kind == Kind.INT and t.int_bits > 128:
+            raise CorruptData(f"BTF INT '{t.name}' has {t.int_bits} bits")

@@ -1,0 +1,115 @@
+"""Command-line entry point: `bpfsubskel COMMAND ...` / `python -m bpfsubskel COMMAND ...`.
+
+Each command lives in its own module with `HELP`, `DESCRIPTION`, `add_arguments` and
+`command`; modules are imported only for the command that runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import NoReturn, Optional
+
+from . import __version__
+from .errors import InputError
+
+COMMANDS = {
+    "subskel": "bpfsubskel.subskel",
+}
+# One-line summaries, kept here so `--help` does not import every command module.
+SUMMARIES = {
+    "subskel": "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object",
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def fail(path: str, message: str) -> NoReturn:
+    raise InputError(path, message)
+
+
+def warn(path: str, message: str) -> None:
+    print(f"bpfsubskel: warning: {path}: {message}", file=sys.stderr)
+
+
+def object_name(requested: Optional[str], path: str) -> str:
+    """The C name of a generated object: --name verbatim, else derived from the file."""
+    from .names import default_object_name, identifier_problem
+
+    if requested is not None:
+        problem = identifier_problem(requested)
+        if problem:
+            fail(path, f"--name '{requested}' {problem}; pass a valid C identifier")
+        return requested
+    name = default_object_name(path)
+    problem = identifier_problem(name)
+    if problem:
+        fail(path, f"the name '{name}' derived from the file name {problem}; "
+                   "pass --name with a valid C identifier")
+    return name
+
+
+def load_object(path: str, werror: bool):  # -> model.BpfObject (lazy import)
+    from .model import load
+
+    obj = load(path)
+    for w in obj.warnings:
+        warn(path, w)
+    if werror and obj.warnings:
+        fail(path, "warnings treated as errors (--werror)")
+    return obj
+
+
+def finish(output: str, text: str, depfile: Optional[str], inputs: list[str]) -> None:
+    """Write an output (only if changed) and its depfile."""
+    from . import render
+
+    try:
+        render.write_if_changed(output, text)
+        if depfile:
+            render.write_depfile(depfile, output, inputs)
+    except OSError as e:
+        fail(e.filename or output, f"cannot write: {e.strerror}")
+
+
+def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bpfsubskel",
+        description="libbpf subskeletons, skeletons and test harnesses for BPF libraries.",
+    )
+    parser.add_argument("--version", action="version", version=f"bpfsubskel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        if name == with_commands:
+            module = importlib.import_module(COMMANDS[name])
+            p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+            module.add_arguments(p)
+        else:
+            sub.add_parser(name, help=SUMMARIES[name], add_help=False)
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[args.command])
+    try:
+        return module.command(args)
+    except InputError as e:
+        print(f"bpfsubskel: error: {e.path}: {e.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""libbpf's open-time view of a BPF object, computed from its ELF and BTF.
+
+This mirrors what `bpf_object__open` builds (libbpf.c: bpf_object__elf_collect,
+btf_fixup_datasec, bpf_object__collect_externs, bpf_object__init_maps), which is what
+bpftool's generators walk. Two deliberate differences:
+
+* variable offsets come from ELF symbols, not from the BTF DATASEC, and a linked
+  DATASEC that disagrees is reported (the static linker's stale weak-override offset);
+* objects libbpf refuses to open are accepted: unresolved `extern` variables are
+  listed in `unresolved_externs`, `extern` maps become maps bound by name at runtime.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import elf as E
+from .btf import Btf, BtfType, Kind, Linkage, parse
+from .errors import CorruptData, InputError
+from .names import identifier_problem, sanitize
+
+# Prefixes of ELF sections that libbpf turns into internal (global data) maps.
+DATA_PREFIXES = (".data", ".rodata", ".bss")
+KCONFIG_SEC = ".kconfig"
+KSYMS_SEC = ".ksyms"
+MAPS_SEC = ".maps"
+STRUCT_OPS_SECS = (".struct_ops", ".struct_ops.link")
+ARENA_SEC = ".addr_space.1"
+
+
+class MapKind(enum.Enum):
+    BTF = "btf"  # defined in SEC(".maps")
+    DATA = "data"  # .data, .rodata, .bss and their .* variants
+    KCONFIG = "kconfig"
+    STRUCT_OPS = "struct_ops"
+
+
+@dataclass
+class Var:
+    """A variable in a data section, as libbpf sees it after open."""
+
+    name: str
+    type_id: int
+    offset: int  # byte offset in the section, from the ELF symbol
+    size: int
+    linkage: Linkage  # hidden/internal globals are demoted to STATIC, as libbpf does
+    btf_offset: int  # what the BTF DATASEC says (0 in raw clang output)
+
+    @property
+    def is_public(self) -> bool:
+        return self.linkage != Linkage.STATIC
+
+
+@dataclass
+class Map:
+    """A map libbpf creates when it opens the object."""
+
+    kind: MapKind
+    # What libbpf matches at runtime (bpf_object__find_map_by_name): the ELF section name
+    # for internal maps (a leading '.' makes libbpf compare the full section name), the
+    # variable name for BTF and struct_ops maps.
+    lookup_name: str
+    ident: str  # member name in the generated `maps` struct
+    section: str = ""  # ELF section for data maps, ".kconfig" for kconfig
+    vars: list[Var] = field(default_factory=list)  # sorted by offset, statics included
+    size: int = 0
+    readonly: bool = False
+    extern: bool = False  # an `extern` map in a library, resolved at final link
+    datasec: Optional[BtfType] = None
+    btf_type_id: int = 0  # the map's own BTF VAR (BTF and struct_ops maps)
+
+    @property
+    def public_vars(self) -> list[Var]:
+        return [v for v in self.vars if v.is_public]
+
+    @property
+    def mmapable(self) -> bool:
+        """libbpf >= 1.1 mmaps a data map only if it holds a non-static variable."""
+        return self.kind in (MapKind.DATA, MapKind.KCONFIG) and any(
+            v.is_public for v in self.vars
+        )
+
+    @property
+    def strip_modifiers(self) -> bool:
+        """bpftool prints kconfig variable types with their const/volatile kept."""
+        return self.kind != MapKind.KCONFIG
+
+
+@dataclass
+class Program:
+    name: str
+    section: str
+    section_index: int
+    offset: int
+
+
+@dataclass
+class BpfObject:
+    path: str
+    btf: Btf
+    maps: list[Map]
+    programs: list[Program]
+    unresolved_externs: list[str]  # extern variables and functions nobody defines yet
+    warnings: list[str]
+
+    @property
+    def var_maps(self) -> list[Map]:
+        """Maps that get a variables struct: mmapable ones with public variables."""
+        return [m for m in self.maps if m.mmapable]
+
+
+def load(path: str) -> BpfObject:
+    """Read a BPF object file into the model. Bad input raises InputError."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+    try:
+        return _Builder(path, data).build()
+    except CorruptData as e:
+        raise InputError(path, str(e)) from None
+    except (ValueError, IndexError, KeyError, UnicodeDecodeError, OverflowError) as e:
+        # pyelftools and struct surface corruption this way; never a traceback for bad input.
+        raise InputError(path, f"corrupt or truncated BPF object ({type(e).__name__}: {e})"
+                         ) from None
+
+
+class _Builder:
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self.elf = E.BpfElf(data)
+        btf_section = self.elf.by_name.get(".BTF")
+        if btf_section is None:
+            raise CorruptData("has no .BTF section; compile it with -g (clang -target bpf -g)")
+        try:
+            self.btf = parse(self.elf.section_bytes(btf_section))
+        except CorruptData as e:
+            raise CorruptData(f"corrupt .BTF section: {e}") from None
+        self.warnings: list[str] = []
+        self.datasecs = self.btf.datasecs()
+        # Globals by name (libbpf's find_elf_var_sym: GLOBAL or WEAK OBJECT symbols).
+        self.global_objects = {
+            s.name: s
+            for s in self.elf.symbols
+            if s.type == E.STT_OBJECT and s.bind in (E.STB_GLOBAL, E.STB_WEAK)
+            and s.shndx != E.SHN_UNDEF
+        }
+
+    def build(self) -> BpfObject:
+        if ARENA_SEC in self.elf.by_name or ARENA_SEC in self.datasecs:
+            raise CorruptData(
+                "has arena globals (.addr_space.1); libbpf cannot bind them in subskeletons"
+            )
+        if "maps" in self.elf.by_name:
+            raise CorruptData(
+                "uses the legacy 'maps' section; libbpf >= 1.0 rejects it, "
+                'define maps with SEC(".maps")'
+            )
+        maps = self._btf_maps() + self._data_maps() + self._kconfig_maps() + self._struct_ops()
+        self._check_idents(maps)
+        return BpfObject(
+            path=self.path,
+            btf=self.btf,
+            maps=maps,
+            programs=self._programs(),
+            unresolved_externs=self._unresolved_externs(),
+            warnings=self.warnings,
+        )
+
+    # -- maps ---------------------------------------------------------------------------
+
+    def _btf_maps(self) -> list[Map]:
+        datasec = self.datasecs.get(MAPS_SEC)
+        if datasec is None:
+            return []
+        defined: list[tuple[int, Map]] = []
+        externs: list[Map] = []
+        for info in datasec.secinfos:
+            var = self.btf[info.type]
+            if var.kind != Kind.VAR:
+                continue
+            m = Map(MapKind.BTF, var.name, var.name, section=MAPS_SEC, btf_type_id=var.id)
+            if var.linkage == Linkage.EXTERN:
+                m.extern = True
+                externs.append(m)
+            else:
+                sym = self.global_objects.get(var.name)
+                defined.append((sym.value if sym else info.offset, m))
+        defined.sort(key=lambda pair: pair[0])
+        return [m for _, m in defined] + externs
+
+    def _data_maps(self) -> list[Map]:
+        maps = []
+        for sec in self.elf.sections:  # section index order, as libbpf
+            if not _is_data_section(sec):
+                continue
+            datasec = self.datasecs.get(sec.name)
+            m = Map(
+                MapKind.DATA,
+                lookup_name=sec.name,
+                ident=_data_map_ident(sec.name),
+                section=sec.name,
+                size=sec.size,
+                readonly=sec.name.startswith(".rodata"),
+                datasec=datasec,
+            )
+            if datasec is not None:
+                m.vars = self._section_vars(datasec, sec)
+            maps.append(m)
+        return maps
+
+    def _section_vars(self, datasec: BtfType, sec: E.Section) -> list[Var]:
+        linked = datasec.size != 0  # raw clang output has size 0 and offsets 0
+        result = []
+        for info in datasec.secinfos:
+            var_type = self.btf[info.type]
+            if var_type.kind != Kind.VAR:
+                raise CorruptData(f"BTF DATASEC '{sec.name}' lists a non-variable")
+            if var_type.linkage > Linkage.EXTERN:
+                raise CorruptData(f"variable '{var_type.name}' has invalid linkage")
+            linkage = Linkage(var_type.linkage)
+            offset = info.offset
+            if linkage == Linkage.GLOBAL:
+                sym = self.global_objects.get(var_type.name)
+                if sym is None:
+                    raise CorruptData(
+                        f"variable '{var_type.name}' in '{sec.name}' has no ELF symbol"
+                    )
+                offset = sym.value
+                if linked and info.offset != sym.value:
+                    self.warnings.append(
+                        f"'{var_type.name}' in '{sec.name}': BTF offset {info.offset} "
+                        f"disagrees with its symbol at {sym.value} (stale weak override from "
+                        "the static linker); libbpf will use the BTF offset at runtime. "
+                        "Link the object again (bpfsubskel link) to fix it"
+                    )
+                if sym.visibility in (E.STV_HIDDEN, E.STV_INTERNAL):
+                    linkage = Linkage.STATIC
+            if offset + info.size > sec.size:
+                raise CorruptData(
+                    f"variable '{var_type.name}' lies outside section '{sec.name}'"
+                )
+            result.append(Var(var_type.name, var_type.type, offset, info.size, linkage,
+                              info.offset))
+        # libbpf sorts by offset; keep BTF order among equal offsets for determinism.
+        result.sort(key=lambda v: v.offset)
+        return result
+
+    def _kconfig_maps(self) -> list[Map]:
+        datasec = self.datasecs.get(KCONFIG_SEC)
+        if datasec is None or not datasec.secinfos:
+            return []
+        externs = []
+        for info in datasec.secinfos:
+            var_type = self.btf[info.type]
+            if var_type.kind != Kind.VAR:
+                raise CorruptData("BTF DATASEC '.kconfig' lists a non-variable")
+            size = self.btf.resolve_size(var_type.type)
+            align = self.btf.align_of(var_type.type)
+            externs.append((var_type, size, align))
+        # bpf_object__collect_externs: alignment descending, size ascending, then name.
+        externs.sort(key=lambda e: (-e[2], e[1], e[0].name))
+        offset = 0
+        kvars = []
+        for var_type, size, align in externs:
+            offset = -(-offset // align) * align
+            kvars.append(Var(var_type.name, var_type.type, offset, size, Linkage.GLOBAL, 0))
+            offset += size
+        return [
+            Map(MapKind.KCONFIG, lookup_name=KCONFIG_SEC, ident="kconfig", section=KCONFIG_SEC,
+                vars=kvars, size=offset, readonly=True, datasec=datasec)
+        ]
+
+    def _struct_ops(self) -> list[Map]:
+        maps = []
+        for sec_name in STRUCT_OPS_SECS:
+            for name in (sec_name, "?" + sec_name):
+                datasec = self.datasecs.get(name)
+                if datasec is None:
+                    continue
+                for info in datasec.secinfos:
+                    var = self.btf[info.type]
+                    maps.append(Map(MapKind.STRUCT_OPS, var.name, var.name, section=name,
+                                    btf_type_id=var.id))
+        return maps
+
+    def _check_idents(self, maps: list[Map]) -> None:
+        seen: dict[str, Map] = {}
+        for m in maps:
+            if m.kind in (MapKind.BTF, MapKind.STRUCT_OPS):
+                problem = identifier_problem(m.ident)
+                if problem:
+                    raise CorruptData(f"map name '{m.ident}' {problem}; rename the map")
+            other = seen.get(m.ident)
+            if other is not None:
+                raise CorruptData(
+                    f"maps {_describe(other)} and {_describe(m)} both become the identifier "
+                    f"'{m.ident}'; rename one of them"
+                )
+            seen[m.ident] = m
+            for v in m.public_vars:
+                problem = identifier_problem(v.name)
+                if problem:
+                    raise CorruptData(f"variable name '{v.name}' {problem}")
+
+    # -- programs and externs -----------------------------------------------------------
+
+    def _programs(self) -> list[Program]:
+        programs = []
+        sections = self.elf.sections
+        for sym in self.elf.symbols:
+            if sym.type != E.STT_FUNC or not 0 < sym.shndx < len(sections):
+                continue
+            sec = sections[sym.shndx]
+            if not sec.is_executable or sec.name == ".text":
+                continue
+            if sym.bind == E.STB_LOCAL:
+                raise CorruptData(
+                    f"program '{sym.name}' in '{sec.name}' is static; libbpf does not "
+                    "support static programs, remove 'static'"
+                )
+            programs.append(Program(sym.name, sec.name, sec.index, sym.value))
+        programs.sort(key=lambda p: (p.section_index, p.offset))
+        seen = set()
+        for p in programs:
+            problem = identifier_problem(p.name)
+            if problem:
+                raise CorruptData(f"program name '{p.name}' {problem}")
+            if p.name in seen:
+                raise CorruptData(f"two programs are named '{p.name}'")
+            seen.add(p.name)
+        return programs
+
+    def _unresolved_externs(self) -> list[str]:
+        """Extern variables and functions that no section of this object defines."""
+        bound = set()
+        for sec in (KCONFIG_SEC, KSYMS_SEC, MAPS_SEC):
+            datasec = self.datasecs.get(sec)
+            if datasec is not None:
+                bound.update(self.btf[i.type].name for i in datasec.secinfos)
+        names = {
+            t.name
+            for t in self.btf.types
+            if t.kind in (Kind.VAR, Kind.FUNC) and t.linkage == Linkage.EXTERN
+            and t.name not in bound
+        }
+        return sorted(names)
+
+
+def _is_data_section(sec: E.Section) -> bool:
+    if sec.size == 0:
+        return False
+    if sec.type == E.SHT_PROGBITS and not sec.flags & E.SHF_EXECINSTR:
+        return any(sec.name == p or sec.name.startswith(p + ".") for p in (".data", ".rodata"))
+    if sec.type == E.SHT_NOBITS:
+        return sec.name == ".bss" or sec.name.startswith(".bss.")
+    return False
+
+
+def _data_map_ident(section: str) -> str:
+    """`.data` -> `data`, `.data.my-sec` -> `data_my_sec`, `.rodata.str1.1` -> `rodata_str1_1`.
+
+    bpftool finds the prefix with strstr on the map name, which turns `.rodata.data` into
+    `data`; a prefix match on the section name is what its DATASEC matching does and is
+    never ambiguous.
+    """
+    return sanitize(section[1:])
+
+
+def _describe(m: Map) -> str:
+    if m.kind == MapKind.DATA:
+        return f"section '{m.section}'"
+    return f"'{m.lookup_name}'"
