@@ -16,10 +16,12 @@ from .errors import InputError
 
 COMMANDS = {
     "subskel": "bpfsubskel.subskel",
+    "link": "bpfsubskel.link",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
     "subskel": "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object",
+    "link": "statically link BPF objects with libbpf (bpftool gen object without bpftool)",
 }
 
 
@@ -63,12 +65,12 @@ def load_object(path: str, werror: bool):  # -> model.BpfObject (lazy import)
     return obj
 
 
-def finish(output: str, text: str, depfile: Optional[str], inputs: list[str]) -> None:
+def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: list[str]) -> None:
     """Write an output (only if changed) and its depfile."""
     from . import render
 
     try:
-        render.write_if_changed(output, text)
+        render.write_if_changed(output, content)
         if depfile:
             render.write_depfile(depfile, output, inputs)
     except OSError as e:

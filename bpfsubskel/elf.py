@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import CorruptData
+
+if TYPE_CHECKING:
+    from elftools.elf.elffile import ELFFile
 
 EM_BPF = 247
 
@@ -70,9 +73,13 @@ class BpfElf:
             raise CorruptData("not an ELF file; expected a BPF object (clang -target bpf -c)")
         self.data = data
         try:
-            elf = ELFFile(io.BytesIO(data))
-        except ELFError as e:
-            raise CorruptData(f"invalid ELF file ({e})") from None
+            self._read_headers(ELFFile(io.BytesIO(data)))
+        except (ELFError, struct.error) as e:
+            raise CorruptData(f"truncated or corrupt ELF file ({e})") from None
+        self.by_name = {s.name: s for s in self.sections}
+        self.symbols = self._read_symbols()
+
+    def _read_headers(self, elf: ELFFile) -> None:
         machine = elf.header["e_machine"]
         if machine not in ("EM_BPF", EM_BPF):
             raise CorruptData(
@@ -84,13 +91,10 @@ class BpfElf:
         self.sections: list[Section] = []
         for index, sec in enumerate(elf.iter_sections()):
             h = sec.header
-            sh_type = h["sh_type"]
             self.sections.append(
-                Section(index, sec.name, _SECTION_TYPES.get(sh_type, -1), h["sh_flags"],
+                Section(index, sec.name, _SECTION_TYPES.get(h["sh_type"], -1), h["sh_flags"],
                         h["sh_size"], h["sh_offset"], h["sh_link"])
             )
-        self.by_name = {s.name: s for s in self.sections}
-        self.symbols = self._read_symbols()
 
     def section_bytes(self, section: Section) -> bytes:
         if section.type == SHT_NOBITS:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 class InputError(Exception):
     """Bad input. The CLI prints `bpfsubskel: error: FILE: MESSAGE` and exits 2."""
@@ -17,3 +20,24 @@ class CorruptData(Exception):
 
     The caller that opened the file turns it into an InputError.
     """
+
+
+# What parsers (ours, pyelftools, struct) raise on data they cannot make sense of.
+_PARSE_ERRORS = (CorruptData, ValueError, IndexError, KeyError, UnicodeDecodeError,
+                 OverflowError, RecursionError)
+
+
+@contextlib.contextmanager
+def reading(path: str) -> Iterator[None]:
+    """Turn any parse failure while working on `path` into an InputError about it."""
+    import struct
+
+    try:
+        yield
+    except InputError:
+        raise
+    except CorruptData as e:
+        raise InputError(path, str(e)) from None
+    except (*_PARSE_ERRORS, struct.error) as e:
+        raise InputError(path, f"corrupt or truncated BPF object ({type(e).__name__}: {e})"
+                         ) from None

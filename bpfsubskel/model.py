@@ -18,7 +18,7 @@ from typing import Optional
 
 from . import elf as E
 from .btf import Btf, BtfType, Kind, Linkage, parse
-from .errors import CorruptData, InputError
+from .errors import CorruptData, InputError, reading
 from .names import identifier_problem, sanitize
 
 # Prefixes of ELF sections that libbpf turns into internal (global data) maps.
@@ -118,14 +118,8 @@ def load(path: str) -> BpfObject:
             data = f.read()
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror}") from None
-    try:
+    with reading(path):
         return _Builder(path, data).build()
-    except CorruptData as e:
-        raise InputError(path, str(e)) from None
-    except (ValueError, IndexError, KeyError, UnicodeDecodeError, OverflowError) as e:
-        # pyelftools and struct surface corruption this way; never a traceback for bad input.
-        raise InputError(path, f"corrupt or truncated BPF object ({type(e).__name__}: {e})"
-                         ) from None
 
 
 class _Builder:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def templates_dir() -> Path:
     """templates/ is installed inside the package; in a source checkout it sits beside it."""
     for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
@@ -23,7 +23,7 @@ def templates_dir() -> Path:
     raise RuntimeError(f"bpfsubskel is installed without its templates (looked in {PACKAGE_DIR})")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _environment() -> jinja2.Environment:
     import jinja2  # ~25 ms: only commands that render pay for it
 
@@ -41,13 +41,13 @@ def render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def write_if_changed(path: str, text: str) -> bool:
+def write_if_changed(path: str, content: str | bytes) -> bool:
     """Atomically replace `path` with `text` unless it already holds exactly that.
 
     Leaving an unchanged file alone keeps its mtime, so ninja's restat skips everything
     that depends on it. Returns whether the file was written.
     """
-    data = text.encode()
+    data = content.encode() if isinstance(content, str) else content
     try:
         with open(path, "rb") as f:
             if f.read() == data:

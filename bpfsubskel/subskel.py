@@ -7,6 +7,7 @@ from typing import Any
 
 from . import render
 from .cdecl import DeclPrinter, needs_typeof
+from .errors import reading
 from .model import BpfObject, Map
 
 HELP = "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object"
@@ -70,6 +71,7 @@ def command(args: argparse.Namespace) -> int:
 
     name = object_name(args.name, args.object)
     obj = load_object(args.object, args.werror)
-    header = generate(obj, name)
+    with reading(args.object):
+        header = generate(obj, name)
     finish(args.output, header, args.depfile, [args.object])
     return 0

@@ -1,0 +1,149 @@
+"""Bad input: one line `bpfsubskel: error: FILE: ...`, exit 2, no traceback, no output."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import TESTS, compile_bpf, run_cli
+
+from bpfsubskel import cli
+
+SOURCE = TESTS / "trio" / "trio_lib.bpf.c"
+
+
+@pytest.fixture(scope="module")
+def good_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_bpf(SOURCE, tmp_path_factory.mktemp("bad") / "good.bpf.o")
+
+
+def assert_clean_error(result: subprocess.CompletedProcess[str], path: object, *words: str
+                       ) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"bpfsubskel: error: {path}: "), lines[0]
+    for word in words:
+        assert word in lines[0]
+
+
+def test_not_an_elf_file(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.bpf.o"
+    bad.write_text("just text\n")
+    result = run_cli("subskel", bad, "-o", tmp_path / "x.h")
+    assert_clean_error(result, bad, "not an ELF file")
+    assert not (tmp_path / "x.h").exists()
+
+
+def test_x86_object(tmp_path: Path) -> None:
+    src = tmp_path / "host.c"
+    src.write_text("int answer = 42;\n")
+    obj = tmp_path / "host.bpf.o"
+    subprocess.run(["gcc", "-g", "-c", str(src), "-o", str(obj)], check=True)
+    result = run_cli("subskel", obj, "-o", tmp_path / "x.h")
+    assert_clean_error(result, obj, "not a BPF object", "clang -target bpf")
+    assert not (tmp_path / "x.h").exists()
+
+
+def test_object_without_btf(tmp_path: Path) -> None:
+    obj = tmp_path / "nobtf.bpf.o"
+    subprocess.run(["clang", "-target", "bpf", "-O2", "-c", str(SOURCE), "-o", str(obj),
+                    "-I/usr/include/x86_64-linux-gnu"], check=True)
+    result = run_cli("subskel", obj, "-o", tmp_path / "x.h")
+    assert_clean_error(result, obj, "no .BTF section", "compile it with -g")
+    assert not (tmp_path / "x.h").exists()
+
+
+def test_missing_input(tmp_path: Path) -> None:
+    result = run_cli("subskel", tmp_path / "nope.bpf.o", "-o", tmp_path / "x.h")
+    assert_clean_error(result, tmp_path / "nope.bpf.o", "cannot read")
+
+
+def test_unwritable_output(good_object: Path, tmp_path: Path) -> None:
+    out = tmp_path / "missing-dir" / "x.h"
+    result = run_cli("subskel", good_object, "-o", out)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot write" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["my-lib", "1lib", "int", "class", ""])
+def test_name_not_an_identifier(good_object: Path, tmp_path: Path, name: str) -> None:
+    result = run_cli("subskel", good_object, "-o", tmp_path / "x.h", "--name", name)
+    assert_clean_error(result, good_object, "--name", "valid C identifier")
+    assert not (tmp_path / "x.h").exists()
+
+
+def test_file_name_starting_with_digit(good_object: Path, tmp_path: Path) -> None:
+    obj = tmp_path / "1lib-x.bpf.o"
+    obj.write_bytes(good_object.read_bytes())
+    result = run_cli("subskel", obj, "-o", tmp_path / "x.h")
+    assert_clean_error(result, obj, "'1lib_x'", "starts with a digit", "--name")
+    assert run_cli("subskel", obj, "-o", tmp_path / "x.h", "--name", "lib_x").returncode == 0
+
+
+def test_truncated_objects(good_object: Path, tmp_path: Path) -> None:
+    data = good_object.read_bytes()
+    bad = tmp_path / "cut.bpf.o"
+    cuts = sorted({0, 3, 16, 63, 64, 100, len(data) // 4, len(data) // 2, len(data) - 1,
+                   *range(64, len(data), max(1, len(data) // 40))})
+    for cut in cuts:
+        bad.write_bytes(data[:cut])
+        result = run_cli("subskel", bad, "-o", tmp_path / "x.h") if cut in (0, 64) else None
+        if result is not None:
+            assert_clean_error(result, bad)
+        code = run_in_process(bad, tmp_path / "x.h")
+        assert code == 2, f"a file cut at {cut} of {len(data)} bytes was accepted"
+        assert not (tmp_path / "x.h").exists()
+
+
+def test_bit_flipped_objects(good_object: Path, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Corrupt bytes anywhere: the tool either copes (exit 0) or says so (exit 2)."""
+    data = good_object.read_bytes()
+    rng = random.Random(1234)
+    bad = tmp_path / "flip.bpf.o"
+    rejected = 0
+    for _ in range(300):
+        flipped = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            flipped[rng.randrange(len(flipped))] ^= 1 << rng.randrange(8)
+        bad.write_bytes(flipped)
+        out = tmp_path / "x.h"
+        code = run_in_process(bad, out)  # an exception escaping here fails the test
+        err = capsys.readouterr().err
+        assert code in (0, 2)
+        if code == 2:
+            rejected += 1
+            assert err.startswith(f"bpfsubskel: error: {bad}: ") and err.count("\n") == 1
+            assert not out.exists()
+        out.unlink(missing_ok=True)
+    assert rejected > 0
+
+
+def test_corrupt_btf(good_object: Path, tmp_path: Path) -> None:
+    """Bytes flipped inside .BTF's header and type records give a BTF-specific error."""
+    from bpfsubskel.elf import BpfElf
+
+    data = good_object.read_bytes()
+    btf = BpfElf(data).by_name[".BTF"]
+    cases = {
+        "magic": (btf.offset, b"\x00\x00"),
+        "version": (btf.offset + 2, b"\x07"),
+        "type_len": (btf.offset + 12, b"\xff\xff\xff\x00"),
+        "first type kind": (btf.offset + 24 + 7, b"\x7e"),
+    }
+    for what, (offset, patch) in cases.items():
+        corrupt = bytearray(data)
+        corrupt[offset : offset + len(patch)] = patch
+        bad = tmp_path / "corrupt.bpf.o"
+        bad.write_bytes(corrupt)
+        result = run_cli("subskel", bad, "-o", tmp_path / "x.h")
+        assert_clean_error(result, bad, "corrupt .BTF section")
+        assert not (tmp_path / "x.h").exists(), what
+
+
+def run_in_process(path: Path, out: Path) -> int:
+    return cli.main(["subskel", str(path), "-o", str(out)])
