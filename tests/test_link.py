@@ -1,0 +1,79 @@
+"""`bpfsubskel link`: libbpf's static linker, relinked until byte-stable."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TESTS, bpftool, compile_bpf, run_cli
+
+from bpfsubskel import model
+
+TRIO = TESTS / "trio"
+
+
+@pytest.fixture(scope="module")
+def trio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("link")
+    return {n: compile_bpf(TRIO / f"trio_{n}.bpf.c", out / f"trio_{n}.bpf.o")
+            for n in ("lib2", "lib", "app")}
+
+
+def test_link_repairs_weak_override_offsets(trio: dict[str, Path], tmp_path: Path) -> None:
+    once = tmp_path / "once.bpf.o"
+    assert bpftool("gen", "object", once, trio["lib2"], trio["lib"], trio["app"]).returncode == 0
+    assert model.load(str(once)).warnings, "bpftool's single link should leave B5 behind"
+
+    ours = tmp_path / "ours.bpf.o"
+    run_cli("link", "-o", ours, trio["lib2"], trio["lib"], trio["app"], check=True)
+    linked = model.load(str(ours))
+    assert linked.warnings == []
+    data = next(m for m in linked.maps if m.section == ".data")
+    var5 = next(v for v in data.vars if v.name == "var5")
+    assert var5.offset == var5.btf_offset == 12
+
+
+def test_link_is_idempotent_and_location_independent(trio: dict[str, Path], tmp_path: Path
+                                                     ) -> None:
+    first = tmp_path / "first.bpf.o"
+    run_cli("link", "-o", first, trio["lib2"], trio["lib"], trio["app"], check=True)
+    again = tmp_path / "again.bpf.o"
+    run_cli("link", "-o", again, first, check=True)
+    assert first.read_bytes() == again.read_bytes()
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for name in ("lib2", "lib", "app"):
+        shutil.copy(trio[name], elsewhere / trio[name].name)
+    run_cli("link", "-o", "out.bpf.o", "trio_lib2.bpf.o", "trio_lib.bpf.o", "trio_app.bpf.o",
+            cwd=elsewhere, check=True)
+    assert (elsewhere / "out.bpf.o").read_bytes() == first.read_bytes()
+
+
+def test_unchanged_link_output_is_kept(trio: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "lib.bpf.o"
+    run_cli("link", "-o", out, trio["lib2"], trio["lib"], check=True)
+    mtime = out.stat().st_mtime_ns
+    run_cli("link", "-o", out, trio["lib2"], trio["lib"], "--depfile", tmp_path / "d", check=True)
+    assert out.stat().st_mtime_ns == mtime
+    assert str(trio["lib"]) in (tmp_path / "d").read_text()
+
+
+@pytest.mark.parametrize("case", ["duplicate", "not-elf", "not-bpf", "missing"])
+def test_link_errors(trio: dict[str, Path], tmp_path: Path, case: str) -> None:
+    inputs = {
+        "duplicate": [trio["lib"], trio["lib"]],
+        "not-elf": [trio["lib"], Path(__file__)],
+        "not-bpf": [trio["lib"], Path(shutil.which("true") or "/bin/true")],
+        "missing": [trio["lib"], tmp_path / "nope.bpf.o"],
+    }[case]
+    out = tmp_path / "out.bpf.o"
+    result = run_cli("link", "-o", out, *inputs)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"bpfsubskel: error: {inputs[-1]}: ")
+    if case == "duplicate":
+        assert "conflicting non-weak symbol" in lines[0] and "lib_routine" in lines[0]
+    assert not out.exists()

@@ -1,0 +1,104 @@
+"""Outputs: deterministic, written only when changed, with complete depfiles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TESTS, compile_bpf, run_cli
+
+import bpfsubskel
+from bpfsubskel.render import templates_dir
+
+TRIO = TESTS / "trio"
+
+
+@pytest.fixture(scope="module")
+def lib_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return compile_bpf(TRIO / "trio_lib.bpf.c", tmp_path_factory.mktemp("out") / "mylib.bpf.o")
+
+
+def test_default_name_from_file(lib_object: Path, tmp_path: Path) -> None:
+    obj = tmp_path / "my-lib.v2.bpf.o"
+    shutil.copy(lib_object, obj)
+    run_cli("subskel", obj, "-o", tmp_path / "x.h", check=True)
+    header = (tmp_path / "x.h").read_text()
+    assert "struct my_lib_v2 {" in header and "__MY_LIB_V2_SUBSKEL_H__" in header
+
+
+def test_same_bytes_in_any_directory(lib_object: Path, tmp_path: Path) -> None:
+    outputs = []
+    for where in ("a", "deeper/b c"):
+        d = tmp_path / where
+        d.mkdir(parents=True)
+        shutil.copy(lib_object, d / "mylib.bpf.o")
+        # Relative paths from one directory, absolute from another.
+        if where == "a":
+            run_cli("subskel", "mylib.bpf.o", "-o", "mylib.subskel.h", cwd=d, check=True)
+        else:
+            run_cli("subskel", d / "mylib.bpf.o", "-o", d / "mylib.subskel.h", check=True)
+        outputs.append((d / "mylib.subskel.h").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert str(tmp_path).encode() not in outputs[1]
+
+
+def test_unchanged_output_is_not_rewritten(lib_object: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.h"
+    run_cli("subskel", lib_object, "-o", out, check=True)
+    os.utime(out, (1_000_000_000, 1_000_000_000))
+    inode = out.stat().st_ino
+    run_cli("subskel", lib_object, "-o", out, check=True)
+    assert out.stat().st_mtime == 1_000_000_000
+    assert out.stat().st_ino == inode
+    # A different name changes the content: now it must be replaced.
+    run_cli("subskel", lib_object, "-o", out, "--name", "other", check=True)
+    assert out.stat().st_mtime != 1_000_000_000
+    assert "struct other {" in out.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["x.h"]  # no temp files left behind
+
+
+def parse_depfile(text: str) -> tuple[str, list[str]]:
+    joined = text.replace("\\\n", " ")
+    target, _, deps = joined.partition(": ")
+    words, current, escaped = [], "", False
+    for ch in deps.strip() + " ":
+        if escaped:
+            current, escaped = current + ch, False
+        elif ch == "\\":
+            escaped = True
+        elif ch == " ":
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += ch
+    return target, words
+
+
+def test_depfile_lists_inputs_templates_and_package(lib_object: Path, tmp_path: Path) -> None:
+    spaced = tmp_path / "with space"
+    spaced.mkdir()
+    obj = spaced / "mylib.bpf.o"
+    shutil.copy(lib_object, obj)
+    out, dep = spaced / "mylib.subskel.h", tmp_path / "mylib.d"
+    run_cli("subskel", obj, "-o", out, "--depfile", dep, check=True)
+    target, deps = parse_depfile(dep.read_text())
+    assert target == str(out).replace(" ", "\\ ")
+    assert str(obj) in deps
+    assert str(templates_dir() / "subskel.h.j2") in deps
+    package = Path(bpfsubskel.__file__).resolve().parent
+    for module in ("model.py", "btf.py", "cdecl.py", "subskel.py", "render.py"):
+        assert str(package / module) in deps
+    assert all(Path(d).exists() for d in deps)
+
+
+def test_help_and_version() -> None:
+    result = run_cli("--help", check=True)
+    for command in ("subskel", "link"):
+        assert command in result.stdout
+    assert run_cli("--version", check=True).stdout.strip() == f"bpfsubskel {bpfsubskel.__version__}"
+    sub = run_cli("subskel", "--help", check=True).stdout
+    for flag in ("-o", "--name", "--depfile", "--werror"):
+        assert flag in sub
