@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for bpfsubskel, then runs one job:
+#   ./run.sh demo   build and run the example project (loads BPF: run as root)
+#   ./run.sh test   run the whole test suite (lint + pytest)
+# Setup is idempotent: apt packages only if missing, the venv in .venv, the package
+# installed from this checkout with a plain (non-editable) `pip install .`.
+set -euo pipefail
+cd "$(dirname "$0")"
+job="${1:-}"
+case "$job" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
+
+apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake gcc g++ bpftool
+              python3 python3-venv)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "run.sh: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+# Always reinstall from the checkout, so the tests see exactly this source.
+.venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps .
+.venv/bin/python -m pip install -q --disable-pip-version-check . pytest ruff
+export PATH="$PWD/.venv/bin:$PATH"
+
+case "$job" in
+demo)
+    $sudo env PATH="$PATH" examples/quickstart/build-and-run.sh
+    ;;
+test)
+    ruff check bpfsubskel tests bench
+    # From tests/ so that `import bpfsubskel` is the installed package, not the checkout.
+    cd tests && exec pytest -p no:cacheprovider "${@:2}"
+    ;;
+esac
