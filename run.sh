@@ -38,7 +38,7 @@ demo)
     $sudo env PATH="$PATH" examples/quickstart/build-and-run.sh
     ;;
 test)
-    ruff check bpfsubskel tests bench
+    ruff check .
     # From tests/ so that `import bpfsubskel` is the installed package, not the checkout.
     cd tests && exec pytest -p no:cacheprovider "${@:2}"
     ;;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from conftest import TESTS, compile_bpf, run_cli
@@ -121,7 +122,8 @@ def corrupt(blob: bytes, offset: int, patch: bytes) -> bytes:
         ("strings", lambda b: b[:-1] + b"x", "NUL-terminated"),
     ],
 )
-def test_corrupt_btf_is_reported(what: str, mutate, message: str) -> None:  # noqa: ANN001
+def test_corrupt_btf_is_reported(what: str, mutate: Callable[[bytes], bytes], message: str
+                                 ) -> None:
     with pytest.raises(CorruptData, match=message):
         B.parse(mutate(every_kind("<")))
 
