@@ -16,11 +16,13 @@ from .errors import InputError
 
 COMMANDS = {
     "subskel": "bpfsubskel.subskel",
+    "skel": "bpfsubskel.skel",
     "link": "bpfsubskel.link",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
     "subskel": "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object",
+    "skel": "generate a full libbpf skeleton header (X.skel.h) for a final BPF object",
     "link": "statically link BPF objects with libbpf (bpftool gen object without bpftool)",
 }
 

@@ -99,6 +99,7 @@ class Program:
 @dataclass
 class BpfObject:
     path: str
+    data: bytes  # the whole file, as read (a skeleton embeds it)
     btf: Btf
     maps: list[Map]
     programs: list[Program]
@@ -157,6 +158,7 @@ class _Builder:
         self._check_idents(maps)
         return BpfObject(
             path=self.path,
+            data=self.elf.data,
             btf=self.btf,
             maps=maps,
             programs=self._programs(),

@@ -61,7 +61,8 @@ def bpftool(*args: object) -> subprocess.CompletedProcess[str]:
 
 def run_cc(compiler: str, source: Path, output: Path, *flags: str
            ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([compiler, *flags, str(source), "-o", str(output)],
+    """COMPILER SOURCE -o OUTPUT FLAGS... (flags last, so -l options link)."""
+    return subprocess.run([compiler, str(source), "-o", str(output), *flags],
                           capture_output=True, text=True)
 
 

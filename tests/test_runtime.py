@@ -1,5 +1,6 @@
 """Runtime: a library subskeleton opened on a real final object, loaded in the kernel.
 
+The final object is opened and loaded through our skeleton (`bpfsubskel skel`).
 The trio (tests/trio) is the kernel selftests' subskeleton test: a library with rodata,
 data, bss, a weak variable, an extern variable, kconfig, a BTF map, an extern map and a
 program, linked with a provider (lib2) and an application that overrides the weak
@@ -47,12 +48,17 @@ def trio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return objs
 
 
-def run_trio(workdir: Path, final: Path, subskel_header: str, *defines: str) -> dict[str, str]:
+def run_trio(workdir: Path, final: Path, subskel_header: str, *defines: str,
+             skeleton_by: str = "bpfsubskel") -> dict[str, str]:
     """Build trio_user.c against a final object's skeleton and a subskeleton; run it."""
     workdir.mkdir()
-    skel = bpftool("gen", "skeleton", final, "name", "trio_final")
-    assert skel.returncode == 0, skel.stderr
-    (workdir / "trio_final.skel.h").write_text(skel.stdout)
+    skel_header = workdir / "trio_final.skel.h"
+    if skeleton_by == "bpftool":
+        skel = bpftool("gen", "skeleton", final, "name", "trio_final")
+        assert skel.returncode == 0, skel.stderr
+        skel_header.write_text(skel.stdout)
+    else:
+        run_cli("skel", final, "-o", skel_header, "--name", "trio_final", check=True)
     (workdir / "trio_lib.subskel.h").write_text(subskel_header)
     exe = workdir / "trio_user"
     subprocess.run(
@@ -100,7 +106,7 @@ def test_single_link_weak_override(trio: dict[str, Path], tmp_path: Path) -> Non
     theirs = bpftool("gen", "subskeleton", trio["library"], "name", "trio_lib")
     assert theirs.returncode == 0, theirs.stderr
     stale = run_trio(tmp_path / "bpftool", trio["final_single"], theirs.stdout,
-                     "-DLIB_DEFINES_VAR6")
+                     "-DLIB_DEFINES_VAR6", skeleton_by="bpftool")
     assert stale["var5"] == "0", "bpftool's single link no longer shows bug B5?"
 
     report = run_cli("subskel", trio["final_single"], "-o", tmp_path / "x.h", "--werror")

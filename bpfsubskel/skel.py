@@ -1,0 +1,126 @@
+"""`bpfsubskel skel`: a full libbpf skeleton header for a final BPF object.
+
+Same API and member layout as `bpftool gen skeleton`, with these fixes:
+internal maps are looked up by section name (`.data`), so `opts.object_name` works (B8);
+data-section layouts use ELF symbol offsets and assert every member's offset as well as
+its size; `bool` and anonymous enums as in cdecl.py, so clang++ accepts the header.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from . import render
+from .cdecl import DeclPrinter
+from .errors import CorruptData, reading
+from .model import BpfObject, Map, MapKind
+
+HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object"
+DESCRIPTION = """\
+Generate a full libbpf skeleton for a final BPF object: the object's bytes embedded,
+N__open / N__open_opts / N__load / N__open_and_load / N__attach / N__detach /
+N__destroy / N__elf_bytes, `maps`, `progs`, `links`, and one struct per data section
+laid out at the object's offsets:
+
+    struct app *skel = app__open();
+    skel->rodata->threshold = 3;          /* before load */
+    app__load(skel);
+    app__attach(skel);
+    printf("%llu\\n", skel->bss->events); /* after load: the kernel's value */
+"""
+
+# 19 bytes per line: at most 76 characters of escapes, like bpftool's 78-column limit.
+_BYTES_PER_LINE = 19
+_ESCAPES = ["\\0" if b == 0 else f"\\x{b:02x}" for b in range(256)]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("object", metavar="FINAL.bpf.o", help="final (linked) BPF object")
+    parser.add_argument("-o", "--output", required=True, metavar="X.skel.h",
+                        help="header to write (only rewritten when its content changes)")
+    parser.add_argument("--name", metavar="N",
+                        help="C name of the skeleton (default: file name without .bpf.o)")
+    parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
+    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+
+
+def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
+    _refuse_unresolved(obj)
+    sections = []
+    asserts = []
+    for m in obj.var_maps:
+        sections.append({"ident": m.ident, "members": _layout(obj, m)})
+        asserts += [{"section": m.ident, "var": v.name, "size": v.size, "offset": v.offset}
+                    for v in m.public_vars]
+    return {
+        "name": name,
+        "guard": f"__{name.upper()}_SKEL_H__",
+        "maps": [
+            {"ident": m.ident, "lookup_name": m.lookup_name,
+             "mmaped": m.ident if m.mmapable else None}
+            for m in obj.maps
+        ],
+        "progs": [p.name for p in obj.programs],
+        "sections": sections,
+        "asserts": asserts,
+        "elf_lines": _c_string_lines(obj.data),
+    }
+
+
+def _refuse_unresolved(obj: BpfObject) -> None:
+    """libbpf cannot open an object with undefined externs: say so now, not at runtime."""
+    externs = list(obj.unresolved_externs)
+    externs += [m.lookup_name for m in obj.maps if m.kind == MapKind.BTF and m.extern]
+    if externs:
+        raise CorruptData(
+            f"has unresolved externs ({', '.join(sorted(externs))}); a skeleton needs a final "
+            "object: link it with the objects that define them (bpfsubskel link)"
+        )
+
+
+def _layout(obj: BpfObject, m: Map) -> list[str]:
+    """Members of a data-section struct at the variables' offsets (bpftool's algorithm).
+
+    Alignment is capped at 4, as bpftool does, so explicit padding is emitted wherever
+    a 32-bit host would not align naturally; static variables become padding.
+    """
+    printer = DeclPrinter(obj.btf, strip_mods=m.strip_modifiers)
+    members = []
+    offset = 0
+    pads = 0
+    for var in m.public_vars:
+        if offset > var.offset:
+            raise CorruptData(
+                f"variable '{var.name}' in '{m.section}' overlaps the one before it"
+            )
+        align = min(obj.btf.align_of(var.type_id), 4)
+        if -(-offset // align) * align != var.offset:
+            members.append(f"char __pad{pads}[{var.offset - offset}]")
+            pads += 1
+        members.append(printer.decl(var.type_id, var.name, 2))
+        offset = var.offset + var.size
+    return members
+
+
+def _c_string_lines(data: bytes) -> list[str]:
+    escapes = _ESCAPES
+    return [
+        "".join([escapes[b] for b in data[i : i + _BYTES_PER_LINE]])
+        for i in range(0, len(data), _BYTES_PER_LINE)
+    ]
+
+
+def generate(obj: BpfObject, name: str) -> str:
+    return render.render("skel.h.j2", **build_context(obj, name))
+
+
+def command(args: argparse.Namespace) -> int:
+    from .cli import finish, load_object, object_name
+
+    name = object_name(args.name, args.object)
+    obj = load_object(args.object, args.werror)
+    with reading(args.object):
+        header = generate(obj, name)
+    finish(args.output, header, args.depfile, [args.object])
+    return 0
