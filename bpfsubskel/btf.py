@@ -53,6 +53,10 @@ INT_SIGNED = 1
 INT_CHAR = 2
 INT_BOOL = 4
 
+# Lookup tables: constructing an IntEnum per record is measurably slow on big objects.
+_KIND_BY_NUMBER = {k.value: k for k in Kind if k != Kind.UNKN}
+LINKAGE_BY_NUMBER = {k.value: k for k in Linkage}
+
 MODIFIERS = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
 # Kinds whose `size_or_type` word is a type id.
 REFERENCE_KINDS = frozenset(
@@ -285,12 +289,9 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
         pos += 12
         raw_kind = (info >> 24) & 0x7F  # wide mask: bits 24-30
         vlen = info & 0xFFFFFF  # wide mask: bits 0-23
-        try:
-            kind = Kind(raw_kind)
-        except ValueError:
-            raise CorruptData(f"BTF type [{len(types)}] has unknown kind {raw_kind}") from None
-        if kind == Kind.UNKN:
-            raise CorruptData(f"BTF type [{len(types)}] has kind 0")
+        kind = _KIND_BY_NUMBER.get(raw_kind)
+        if kind is None:
+            raise CorruptData(f"BTF type [{len(types)}] has unknown kind {raw_kind}")
         t = BtfType(len(types), kind, name_at(name_off), bool(info >> 31), vlen)
         extra = _extra_size(kind, vlen)
         if pos + extra > end:

@@ -9,8 +9,9 @@ Differences from libbpf, each because libbpf's text breaks a consumer:
   redeclares `A`;
 * type names are never renamed `foo___2` (that matches nothing the user has).
 
-`subskel_member` adds the wrapping rule that bpftool gets wrong for pointer-to-array
-and pointer-to-function-pointer variables.
+`decl(..., pointer=True)` declares a pointer to any type directly, where bpftool's
+`__typeof__(T) *name` is invalid C for pointers to arrays and to function pointers (B3)
+and invalid C++ for arrays of anonymous structs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _BASE_KINDS = frozenset(
      Kind.UNION, Kind.TYPEDEF}
 )
 _PAD_TYPES = (("long", 64), ("int", 32), ("short", 16), ("char", 8))
+# The pointer `decl(..., pointer=True)` adds around a type; no BTF record has id -1.
+_POINTER = BtfType(-1, Kind.PTR, "", False, 0)
 
 
 def _tabs(level: int) -> str:
@@ -39,13 +42,22 @@ class DeclPrinter:
         self.strip_mods = strip_mods
         self._depth = 0
 
-    def decl(self, type_id: int, name: str = "", level: int = 0) -> str:
-        """`int (*name)[4]`-style declaration of `name` with type `type_id`."""
+    def decl(self, type_id: int, name: str = "", level: int = 0, *, pointer: bool = False
+             ) -> str:
+        """Declaration of `name` with type `type_id`, e.g. `int (*name)[4]`.
+
+        With `pointer`, `name` is declared as a pointer to that type: `int (*name)[4]`
+        for `int[4]`, `int (**name)(void)` for a function pointer. Unlike bpftool's
+        `__typeof__(T) *name`, this is valid C and C++ for every type, including arrays
+        of inline anonymous structs (C++ forbids defining types inside `__typeof__`).
+        """
         self._depth += 1
         try:
             if self._depth > MAX_RESOLVE_DEPTH:
                 raise CorruptData(f"BTF type [{type_id}] nests too deeply or loops")
             stack = self._decl_stack(type_id)
+            if pointer:
+                stack.insert(0, _POINTER)  # outermost: popped last
             out: list[str] = []
             self._emit_chain(stack, name, level, out)
             return "".join(out)
@@ -54,14 +66,15 @@ class DeclPrinter:
 
     # -- libbpf btf_dump_emit_type_decl ---------------------------------------------------
 
-    def _decl_stack(self, type_id: int) -> list[int]:
-        stack: list[int] = []
+    def _decl_stack(self, type_id: int) -> list[BtfType]:
+        """The type chain, outermost first: what libbpf pushes on its decl stack."""
+        stack: list[BtfType] = []
         btf = self.btf
         for _ in range(4 * MAX_RESOLVE_DEPTH):
             t = btf[type_id]
             kind = t.kind
             if not (self.strip_mods and kind in MODIFIERS):
-                stack.append(type_id)
+                stack.append(t)
             if kind in _BASE_KINDS:
                 return stack
             if kind == Kind.ARRAY:
@@ -72,10 +85,10 @@ class DeclPrinter:
                 raise CorruptData(f"BTF type [{type_id}] ({kind.name}) cannot appear in a type")
         raise CorruptData(f"BTF type chain at [{type_id}] loops")
 
-    def _emit_mods(self, stack: list[int], out: list[str]) -> None:
+    def _emit_mods(self, stack: list[BtfType], out: list[str]) -> None:
         """Modifiers right above a base type print prefix-style: `const volatile int`."""
         while stack:
-            kind = self.btf[stack[-1]].kind
+            kind = stack[-1].kind
             if kind == Kind.VOLATILE:
                 out.append("volatile ")
             elif kind == Kind.CONST:
@@ -86,18 +99,16 @@ class DeclPrinter:
                 return
             stack.pop()
 
-    def _drop_mods(self, stack: list[int]) -> None:
-        while stack and self.btf[stack[-1]].kind in MODIFIERS:
+    def _drop_mods(self, stack: list[BtfType]) -> None:
+        while stack and stack[-1].kind in MODIFIERS:
             stack.pop()
 
-    def _emit_chain(self, stack: list[int], name: str, level: int, out: list[str]) -> None:
+    def _emit_chain(self, stack: list[BtfType], name: str, level: int, out: list[str]) -> None:
         last_was_ptr = True
-        btf = self.btf
         while stack:
-            type_id = stack.pop()
-            t = btf[type_id]
+            t = stack.pop()
             kind = t.kind
-            if type_id == 0:
+            if t.id == 0:
                 self._emit_mods(stack, out)
                 out.append("void")
             elif kind in (Kind.INT, Kind.FLOAT):
@@ -136,7 +147,7 @@ class DeclPrinter:
                     out.append(_name(name, last_was_ptr))
                     out.append(f"[{t.nelems}]")
                     return
-                multidim = btf[stack[-1]].kind == Kind.ARRAY
+                multidim = stack[-1].kind == Kind.ARRAY
                 if name and not last_was_ptr:
                     out.append(" ")
                 if not multidim:
@@ -260,20 +271,3 @@ def _bit_padding(cur: int, nxt: int, next_align: int, in_bitfield: bool, level: 
                 cur += bits
                 break
     return "".join(out)
-
-
-def needs_typeof(btf: Btf, type_id: int) -> bool:
-    """Whether `T *name` would be invalid C for this type, so `__typeof__(T) *name` is needed.
-
-    bpftool wraps arrays and pointers to function prototypes (after skipping modifiers
-    and typedefs). It misses pointers to arrays and pointers to function pointers (B3):
-    any array or function prototype reached through pointers needs the wrapper too.
-    """
-    t = btf.skip_modifiers(type_id, typedefs=True)
-    if t.kind in (Kind.ARRAY, Kind.FUNC_PROTO):
-        return True
-    for _ in range(4 * MAX_RESOLVE_DEPTH):
-        if t.kind != Kind.PTR:
-            return t.kind in (Kind.ARRAY, Kind.FUNC_PROTO)
-        t = btf.skip_modifiers(t.type)
-    raise CorruptData(f"BTF type [{type_id}]: pointer chain loops")

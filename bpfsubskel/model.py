@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from . import elf as E
-from .btf import Btf, BtfType, Kind, Linkage, parse
+from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
 from .errors import CorruptData, InputError, reading
 from .names import identifier_problem, sanitize
 
@@ -215,9 +215,9 @@ class _Builder:
             var_type = self.btf[info.type]
             if var_type.kind != Kind.VAR:
                 raise CorruptData(f"BTF DATASEC '{sec.name}' lists a non-variable")
-            if var_type.linkage > Linkage.EXTERN:
+            linkage = LINKAGE_BY_NUMBER.get(var_type.linkage)
+            if linkage is None:
                 raise CorruptData(f"variable '{var_type.name}' has invalid linkage")
-            linkage = Linkage(var_type.linkage)
             offset = info.offset
             if linkage == Linkage.GLOBAL:
                 sym = self.global_objects.get(var_type.name)
@@ -293,8 +293,8 @@ class _Builder:
             other = seen.get(m.ident)
             if other is not None:
                 raise CorruptData(
-                    f"maps {_describe(other)} and {_describe(m)} both become the identifier "
-                    f"'{m.ident}'; rename one of them"
+                    f"{_describe(other)} and {_describe(m)} would both become the C identifier "
+                    f"'{m.ident}' in the generated header; rename one of them"
                 )
             seen[m.ident] = m
             for v in m.public_vars:
@@ -369,4 +369,6 @@ def _data_map_ident(section: str) -> str:
 def _describe(m: Map) -> str:
     if m.kind == MapKind.DATA:
         return f"section '{m.section}'"
-    return f"'{m.lookup_name}'"
+    if m.kind == MapKind.KCONFIG:
+        return "the __kconfig externs"
+    return f"map '{m.lookup_name}'"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import render
-from .cdecl import DeclPrinter, needs_typeof
+from .cdecl import DeclPrinter
 from .errors import reading
 from .model import BpfObject, Map
 
@@ -35,18 +35,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
+class VarEntry(NamedTuple):
+    name: str
+    map_ident: str
+
+
+class MapEntry(NamedTuple):
+    ident: str
+    lookup_name: str
+
+
 def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
-    """Everything the template needs, in libbpf order."""
+    """Everything the template needs, in libbpf order.
+
+    Rows are NamedTuples, not dicts: jinja2 tries attribute access first, and a failed
+    getattr per field costs real time on objects with thousands of variables.
+    """
+    members = _MemberPrinter(obj)
     var_structs = []
     var_list = []
     for m in obj.var_maps:
-        members = [_member(obj, m, v.type_id, v.name) for v in m.public_vars]
-        var_structs.append({"ident": m.ident, "members": members})
-        var_list += [{"name": v.name, "map_ident": m.ident} for v in m.public_vars]
+        public = m.public_vars
+        var_structs.append(
+            {"ident": m.ident, "members": [members.member(m, v.type_id, v.name) for v in public]}
+        )
+        var_list += [VarEntry(v.name, m.ident) for v in public]
     return {
         "name": name,
         "guard": f"__{name.upper()}_SUBSKEL_H__",
-        "maps": [{"ident": m.ident, "lookup_name": m.lookup_name} for m in obj.maps],
+        "maps": [MapEntry(m.ident, m.lookup_name) for m in obj.maps],
         "progs": [p.name for p in obj.programs],
         "var_structs": var_structs,
         "vars": var_list,
@@ -54,12 +71,28 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
     }
 
 
-def _member(obj: BpfObject, m: Map, type_id: int, var_name: str) -> str:
-    """`int *x` / `__typeof__(int[4]) *x`: a pointer to the variable (indent level 2)."""
-    decl = DeclPrinter(obj.btf, strip_mods=m.strip_modifiers).decl(type_id, "", 2)
-    if needs_typeof(obj.btf, type_id):
-        return f"__typeof__({decl}) *{var_name}"
-    return f"{decl} *{var_name}"
+class _MemberPrinter:
+    """`int *x`, `int (*x)[4]`: a member pointing to a variable (indent level 2).
+
+    Declarations are cached per type (thousands of globals share a handful of types):
+    printed once with a placeholder name, which is then replaced.
+    """
+
+    PLACEHOLDER = "\0"
+
+    def __init__(self, obj: BpfObject) -> None:
+        self.printers = {strip: DeclPrinter(obj.btf, strip_mods=strip) for strip in (True, False)}
+        self.cache: dict[tuple[int, bool], tuple[str, str]] = {}
+
+    def member(self, m: Map, type_id: int, var_name: str) -> str:
+        key = (type_id, m.strip_modifiers)
+        parts = self.cache.get(key)
+        if parts is None:
+            decl = self.printers[m.strip_modifiers].decl(type_id, self.PLACEHOLDER, 2,
+                                                         pointer=True)
+            before, _, after = decl.partition(self.PLACEHOLDER)
+            parts = self.cache[key] = (before, after)
+        return parts[0] + var_name + parts[1]
 
 
 def generate(obj: BpfObject, name: str) -> str:

@@ -61,8 +61,10 @@ def bpftool(*args: object) -> subprocess.CompletedProcess[str]:
 
 def run_cc(compiler: str, source: Path, output: Path, *flags: str
            ) -> subprocess.CompletedProcess[str]:
-    """COMPILER SOURCE -o OUTPUT FLAGS... (flags last, so -l options link)."""
-    return subprocess.run([compiler, str(source), "-o", str(output), *flags],
+    """COMPILER FLAGS... SOURCE -o OUTPUT LIBS... (-l options after the source, to link)."""
+    libs = [f for f in flags if f.startswith("-l")]
+    others = [f for f in flags if not f.startswith("-l")]
+    return subprocess.run([compiler, *others, str(source), "-o", str(output), *libs],
                           capture_output=True, text=True)
 
 
