@@ -99,29 +99,27 @@ class VarSecinfo(NamedTuple):
 
 
 class BtfType:
-    """One BTF type record. Fields not meaningful for the kind keep their defaults."""
+    """One BTF type record.
 
-    __slots__ = (
-        "component_idx",
-        "elem_type",
-        "enumerators",
-        "id",
-        "index_type",
-        "int_bits",
-        "int_encoding",
-        "int_offset",
-        "kflag",
-        "kind",
-        "linkage",
-        "members",
-        "name",
-        "nelems",
-        "params",
-        "secinfos",
-        "size",
-        "type",
-        "vlen",
-    )
+    Every record has the slotted fields. Kind-specific fields default to the class
+    attributes below and are stored (in the instance dict) only for kinds that have
+    them: objects with tens of thousands of types parse noticeably faster that way.
+    """
+
+    __slots__ = ("__dict__", "id", "kflag", "kind", "name", "size", "type", "vlen")
+
+    int_encoding = 0
+    int_offset = 0
+    int_bits = 0
+    elem_type = 0
+    index_type = 0
+    nelems = 0
+    members: tuple[Member, ...] = ()
+    enumerators: tuple[Enumerator, ...] = ()
+    params: tuple[Param, ...] = ()
+    linkage = 0
+    secinfos: tuple[VarSecinfo, ...] = ()
+    component_idx = 0
 
     def __init__(self, type_id: int, kind: Kind, name: str, kflag: bool, vlen: int) -> None:
         self.id = type_id
@@ -131,18 +129,6 @@ class BtfType:
         self.vlen = vlen
         self.size = 0
         self.type = 0
-        self.int_encoding = 0
-        self.int_offset = 0
-        self.int_bits = 0
-        self.elem_type = 0
-        self.index_type = 0
-        self.nelems = 0
-        self.members: tuple[Member, ...] = ()
-        self.enumerators: tuple[Enumerator, ...] = ()
-        self.params: tuple[Param, ...] = ()
-        self.linkage = 0
-        self.secinfos: tuple[VarSecinfo, ...] = ()
-        self.component_idx = 0
 
     def __repr__(self) -> str:
         return f"<BtfType [{self.id}] {self.kind.name} {self.name!r}>"
@@ -158,6 +144,7 @@ class Btf:
         self.types = types
         self.little_endian = little_endian
         self.ptr_size = _pointer_size(types)
+        self._align_cache: dict[int, int] = {}
 
     def __getitem__(self, type_id: int) -> BtfType:
         return self.types[type_id]
@@ -198,7 +185,13 @@ class Btf:
         raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
 
     def align_of(self, type_id: int, _depth: int = 0) -> int:
-        """Alignment of a type, following libbpf's btf__align_of."""
+        """Alignment of a type, following libbpf's btf__align_of (memoized)."""
+        align = self._align_cache.get(type_id)
+        if align is None:
+            align = self._align_cache[type_id] = self._compute_align(type_id, _depth)
+        return align
+
+    def _compute_align(self, type_id: int, _depth: int) -> int:
         if _depth > MAX_RESOLVE_DEPTH:
             raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
         t = self.types[type_id]
@@ -258,12 +251,14 @@ def parse(data: bytes) -> Btf:
     strings = data[hdr_len + str_off : hdr_len + str_off + str_len]
     if not strings or strings[0] != 0 or strings[-1] != 0:
         raise CorruptData("BTF string section is empty or not NUL-terminated")
-    types = _parse_types(data, hdr_len + type_off, type_len, strings, bo)
-    _check_references(types)
+    types, max_ref = _parse_types(data, hdr_len + type_off, type_len, strings, bo)
+    _check_references(types, max_ref)
     return Btf(types, little_endian=(bo == "<"))
 
 
-def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) -> list[BtfType]:
+def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
+                 ) -> tuple[list[BtfType], int]:
+    """All type records, and the largest type id any of them refers to."""
     u32 = struct.Struct(bo + "I")
     u32x2 = struct.Struct(bo + "II")
     u32x3 = struct.Struct(bo + "III")
@@ -280,6 +275,7 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
         return name
 
     types: list[BtfType] = [VOID]
+    max_ref = 0
     pos = start
     end = start + length
     while pos < end:
@@ -293,11 +289,14 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
         if kind is None:
             raise CorruptData(f"BTF type [{len(types)}] has unknown kind {raw_kind}")
         t = BtfType(len(types), kind, name_at(name_off), bool(info >> 31), vlen)
-        extra = _extra_size(kind, vlen)
+        fixed, per_item = _EXTRA_SIZE[kind]
+        extra = fixed + per_item * vlen
         if pos + extra > end:
             raise CorruptData(f"BTF type [{t.id}] ({kind.name}) is truncated")
         if kind in REFERENCE_KINDS:
             t.type = size_or_type
+            if size_or_type > max_ref:
+                max_ref = size_or_type
         else:
             t.size = size_or_type
         if kind == Kind.INT:
@@ -307,6 +306,7 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
             t.int_bits = word & 0xFF
         elif kind == Kind.ARRAY:
             t.elem_type, t.index_type, t.nelems = u32x3.unpack_from(data, pos)
+            max_ref = max(max_ref, t.elem_type, t.index_type)
         elif kind in (Kind.STRUCT, Kind.UNION):
             members = []
             for off in range(pos, pos + extra, 12):
@@ -316,6 +316,7 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
                 else:
                     members.append(Member(name_at(m_name), m_type, m_off, 0))
             t.members = tuple(members)
+            max_ref = max(max_ref, *(m.type for m in members)) if members else max_ref
         elif kind == Kind.ENUM:
             fmt = i32x2 if t.kflag else u32x2
             t.enumerators = tuple(
@@ -336,6 +337,7 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
                 Param(name_at(n), p)
                 for n, p in (u32x2.unpack_from(data, off) for off in range(pos, pos + extra, 8))
             )
+            max_ref = max(max_ref, *(p.type for p in t.params)) if t.params else max_ref
         elif kind == Kind.VAR:
             (t.linkage,) = u32.unpack_from(data, pos)
         elif kind == Kind.FUNC:
@@ -344,29 +346,32 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str) 
             t.secinfos = tuple(
                 VarSecinfo(*u32x3.unpack_from(data, off)) for off in range(pos, pos + extra, 12)
             )
+            max_ref = max(max_ref, *(i.type for i in t.secinfos)) if t.secinfos else max_ref
         elif kind == Kind.DECL_TAG:
             (t.component_idx,) = struct.unpack_from(bo + "i", data, pos)
         pos += extra
         types.append(t)
-    return types
+    return types, max_ref
 
 
-def _extra_size(kind: Kind, vlen: int) -> int:
-    """Bytes of kind-specific data after the 12-byte common header."""
-    if kind in (Kind.INT, Kind.VAR, Kind.DECL_TAG):
-        return 4
-    if kind == Kind.ARRAY:
-        return 12
-    if kind in (Kind.STRUCT, Kind.UNION, Kind.DATASEC, Kind.ENUM64):
-        return 12 * vlen
-    if kind in (Kind.ENUM, Kind.FUNC_PROTO):
-        return 8 * vlen
-    return 0
+# Bytes of kind-specific data after the 12-byte common header: fixed + per item * vlen.
+_EXTRA_SIZE = {kind: (0, 0) for kind in Kind}
+_EXTRA_SIZE.update({
+    Kind.INT: (4, 0), Kind.VAR: (4, 0), Kind.DECL_TAG: (4, 0), Kind.ARRAY: (12, 0),
+    Kind.STRUCT: (0, 12), Kind.UNION: (0, 12), Kind.DATASEC: (0, 12), Kind.ENUM64: (0, 12),
+    Kind.ENUM: (0, 8), Kind.FUNC_PROTO: (0, 8),
+})
 
 
-def _check_references(types: list[BtfType]) -> None:
+def _check_references(types: list[BtfType], max_ref: int) -> None:
     """Every type id a record names must exist; a few kinds constrain their targets."""
     count = len(types)
+    if max_ref < count:  # the common case: only the kind constraints are left to check
+        for t in types:
+            kind = t.kind
+            if kind == Kind.DATASEC or kind == Kind.FUNC or kind == Kind.INT:
+                _check_kind_constraints(t, types)
+        return
 
     def check(t: BtfType, ref: int, what: str) -> None:
         if ref >= count:
@@ -388,9 +393,16 @@ def _check_references(types: list[BtfType]) -> None:
         elif kind == Kind.DATASEC:
             for s in t.secinfos:
                 check(t, s.type, "variable")
-                if types[s.type].kind not in (Kind.VAR, Kind.FUNC):
-                    raise CorruptData(f"BTF DATASEC '{t.name}' lists a {types[s.type].kind.name}")
-        elif kind == Kind.FUNC and types[t.type].kind != Kind.FUNC_PROTO:
-            raise CorruptData(f"BTF FUNC '{t.name}' does not point to a FUNC_PROTO")
-        elif kind == Kind.INT and t.int_bits > 128:
-            raise CorruptData(f"BTF INT '{t.name}' has {t.int_bits} bits")
+        _check_kind_constraints(t, types)
+
+
+def _check_kind_constraints(t: BtfType, types: list[BtfType]) -> None:
+    kind = t.kind
+    if kind == Kind.DATASEC:
+        for s in t.secinfos:
+            if types[s.type].kind not in (Kind.VAR, Kind.FUNC):
+                raise CorruptData(f"BTF DATASEC '{t.name}' lists a {types[s.type].kind.name}")
+    elif kind == Kind.FUNC and types[t.type].kind != Kind.FUNC_PROTO:
+        raise CorruptData(f"BTF FUNC '{t.name}' does not point to a FUNC_PROTO")
+    elif kind == Kind.INT and t.int_bits > 128:
+        raise CorruptData(f"BTF INT '{t.name}' has {t.int_bits} bits")

@@ -9,7 +9,7 @@ its size; `bool` and anonymous enums as in cdecl.py, so clang++ accepts the head
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, NamedTuple, Optional
 
 from . import render
 from .cdecl import DeclPrinter
@@ -32,7 +32,6 @@ laid out at the object's offsets:
 
 # 19 bytes per line: at most 76 characters of escapes, like bpftool's 78-column limit.
 _BYTES_PER_LINE = 19
-_ESCAPES = ["\\0" if b == 0 else f"\\x{b:02x}" for b in range(256)]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,26 +44,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
+class MapEntry(NamedTuple):
+    ident: str
+    lookup_name: str
+    mmaped: Optional[str]  # the data-section member libbpf points at the map's memory
+
+
+class AssertEntry(NamedTuple):
+    section: str
+    var: str
+    size: int
+    offset: int
+
+
 def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
+    """Everything the template needs; NamedTuple rows for fast jinja2 attribute access."""
     _refuse_unresolved(obj)
     sections = []
     asserts = []
     for m in obj.var_maps:
         sections.append({"ident": m.ident, "members": _layout(obj, m)})
-        asserts += [{"section": m.ident, "var": v.name, "size": v.size, "offset": v.offset}
-                    for v in m.public_vars]
+        asserts += [AssertEntry(m.ident, v.name, v.size, v.offset) for v in m.public_vars]
     return {
         "name": name,
         "guard": f"__{name.upper()}_SKEL_H__",
-        "maps": [
-            {"ident": m.ident, "lookup_name": m.lookup_name,
-             "mmaped": m.ident if m.mmapable else None}
-            for m in obj.maps
-        ],
+        "maps": [MapEntry(m.ident, m.lookup_name, m.ident if m.mmapable else None)
+                 for m in obj.maps],
         "progs": [p.name for p in obj.programs],
         "sections": sections,
         "asserts": asserts,
-        "elf_lines": _c_string_lines(obj.data),
+        "elf_string": _c_string_body(obj.data),
     }
 
 
@@ -103,12 +112,19 @@ def _layout(obj: BpfObject, m: Map) -> list[str]:
     return members
 
 
-def _c_string_lines(data: bytes) -> list[str]:
-    escapes = _ESCAPES
-    return [
-        "".join([escapes[b] for b in data[i : i + _BYTES_PER_LINE]])
-        for i in range(0, len(data), _BYTES_PER_LINE)
-    ]
+def _c_string_body(data: bytes) -> str:
+    """The bytes as C string-literal text: `\\xHH` escapes, `\\0` for zeros, 19 per line.
+
+    Built with bytes.hex() and str.replace (C speed): every `\\xHH` token is 4 characters
+    before zeros are shortened, so lines can be cut at fixed positions; `\\x00` can only
+    match a whole token because hex digits never contain a backslash.
+    """
+    if not data:
+        return ""
+    escaped = "\\x" + data.hex(":").replace(":", "\\x")
+    width = 4 * _BYTES_PER_LINE
+    lines = [escaped[i : i + width] for i in range(0, len(escaped), width)]
+    return "\\\n".join(lines).replace("\\x00", "\\0")
 
 
 def generate(obj: BpfObject, name: str) -> str:
