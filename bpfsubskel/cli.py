@@ -19,12 +19,16 @@ COMMANDS = {
     "subskel": "bpfsubskel.subskel",
     "skel": "bpfsubskel.skel",
     "link": "bpfsubskel.link",
+    "check": "bpfsubskel.check",
+    "harness": "bpfsubskel.harness",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
     "subskel": "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object",
     "skel": "generate a full libbpf skeleton header (X.skel.h) for a final BPF object",
     "link": "statically link BPF objects with libbpf (bpftool gen object without bpftool)",
+    "check": "check statically that a BPF library works inside a final BPF object",
+    "harness": "generate a test program checking a BPF library inside one final BPF object",
 }
 
 

@@ -46,7 +46,10 @@ class Var:
     offset: int  # byte offset in the section, from the ELF symbol
     size: int
     linkage: Linkage  # hidden/internal globals are demoted to STATIC, as libbpf does
-    btf_offset: int  # what the BTF DATASEC says (0 in raw clang output)
+    # The offset libbpf uses at runtime: the linked BTF DATASEC's, or (raw clang output,
+    # which libbpf fixes up at open) the symbol's.
+    btf_offset: int
+    weak: bool = False  # a __weak definition (STB_WEAK symbol)
 
     @property
     def is_public(self) -> bool:
@@ -70,6 +73,10 @@ class Map:
     extern: bool = False  # an `extern` map in a library, resolved at final link
     datasec: Optional[BtfType] = None
     btf_type_id: int = 0  # the map's own BTF VAR (BTF and struct_ops maps)
+    initial: bytes = b""  # data maps: the section's bytes (zeros for .bss)
+
+    def initial_value(self, var: Var) -> bytes:
+        return self.initial[var.offset : var.offset + var.size]
 
     @property
     def public_vars(self) -> list[Var]:
@@ -202,6 +209,7 @@ class _Builder:
                 size=sec.size,
                 readonly=sec.name.startswith(".rodata"),
                 datasec=datasec,
+                initial=self.elf.section_bytes(sec),
             )
             if datasec is not None:
                 m.vars = self._section_vars(datasec, sec)
@@ -219,6 +227,7 @@ class _Builder:
             if linkage is None:
                 raise CorruptData(f"variable '{var_type.name}' has invalid linkage")
             offset = info.offset
+            weak = False
             if linkage == Linkage.GLOBAL:
                 sym = self.global_objects.get(var_type.name)
                 if sym is None:
@@ -226,6 +235,7 @@ class _Builder:
                         f"variable '{var_type.name}' in '{sec.name}' has no ELF symbol"
                     )
                 offset = sym.value
+                weak = sym.bind == E.STB_WEAK
                 if linked and info.offset != sym.value:
                     self.warnings.append(
                         f"'{var_type.name}' in '{sec.name}': BTF offset {info.offset} "
@@ -239,8 +249,9 @@ class _Builder:
                 raise CorruptData(
                     f"variable '{var_type.name}' lies outside section '{sec.name}'"
                 )
+            btf_offset = info.offset if linked or linkage == Linkage.STATIC else offset
             result.append(Var(var_type.name, var_type.type, offset, info.size, linkage,
-                              info.offset))
+                              btf_offset, weak))
         # libbpf sorts by offset; keep BTF order among equal offsets for determinism.
         result.sort(key=lambda v: v.offset)
         return result

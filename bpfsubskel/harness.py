@@ -1,0 +1,134 @@
+"""`bpfsubskel harness`: a test_progs-style test program for one (library, final) pair.
+
+The generated C file only names things: the pair, the library's maps, programs and
+variables with their offsets in the final object, and the user tests. What the checks
+do is in templates/bpfsubskel_test.h, written beside it and shared by every harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from typing import Any, NamedTuple
+
+from . import render
+from .errors import InputError, reading
+from .model import BpfObject, MapKind
+
+HELP = "generate a test program checking a BPF library inside one final BPF object"
+DESCRIPTION = """\
+Generate a C test program (in the style of the kernel's test_progs) for one BPF
+library inside one final object, plus bpfsubskel_test.h beside it:
+
+    bpfsubskel harness counters.bpf.o syscalls.bpf.o -o counters__syscalls.test.c \\
+        --test counters_test.c
+    cc -Ibuild counters__syscalls.test.c counters_test.c -o t -lbpf   # needs
+    ./t                          # counters.subskel.h and syscalls.skel.h in build/
+
+Built-in subtests: the final object opens; the library's subskeleton opens on it; every
+map, program and variable resolves; each variable is at the final skeleton's address;
+writes before load are the maps' initial values; after load the subskeleton sees the
+kernel's maps (skipped without privilege, failed under BPFSUBSKEL_REQUIRE_LOAD=1).
+User tests are functions written with SUBSKEL_TEST(lib, name) in --test files.
+Exit status 0 when all pass, 1 on a failure, 77 when everything was skipped.
+"""
+
+RUNTIME_HEADER = "bpfsubskel_test.h"
+_USER_TEST = re.compile(r"\bSUBSKEL_TEST\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
+_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("library", metavar="LIB.bpf.o", help="the BPF library object")
+    parser.add_argument("final", metavar="FINAL.bpf.o", help="a final object linking it")
+    parser.add_argument("-o", "--output", required=True, metavar="T.c",
+                        help="C file to write; bpfsubskel_test.h is written beside it")
+    parser.add_argument("--lib-name", metavar="N",
+                        help="the subskeleton's name, N.subskel.h (default: from LIB)")
+    parser.add_argument("--final-name", metavar="M",
+                        help="the skeleton's name, M.skel.h (default: from FINAL)")
+    parser.add_argument("--test", action="append", default=[], metavar="USER.c",
+                        help="a file of SUBSKEL_TEST(N, name) tests (repeatable)")
+    parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
+
+
+class VarRow(NamedTuple):
+    name: str
+    in_final: bool
+    offset: int  # in the final object (from its ELF symbol)
+    seed: int  # makes each variable's test pattern different
+
+
+class SectionRow(NamedTuple):
+    ident: str
+    name: str
+    in_final: bool
+    kconfig: bool
+    writable: bool  # after load: .rodata and .kconfig are read-only
+    vars: list[VarRow]
+
+
+def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: str,
+                  user_tests: list[str]) -> dict[str, Any]:
+    final_sections = {m.lookup_name: m for m in final.var_maps}
+    sections = []
+    seed = 0
+    for m in lib.var_maps:
+        fm = final_sections.get(m.lookup_name)
+        final_vars = {v.name: v for v in fm.public_vars} if fm else {}
+        rows = []
+        for v in m.public_vars:
+            seed += 1
+            fv = final_vars.get(v.name)
+            rows.append(VarRow(v.name, fv is not None, fv.offset if fv else 0, seed))
+        sections.append(SectionRow(m.ident, m.section, fm is not None,
+                                   m.kind == MapKind.KCONFIG, not m.readonly, rows))
+    return {
+        "lib": lib_name,
+        "final": final_name,
+        "maps": [m.ident for m in lib.maps],
+        "progs": [p.name for p in lib.programs],
+        "sections": sections,
+        "user_tests": user_tests,
+    }
+
+
+def user_tests_in(paths: list[str], lib_name: str) -> list[str]:
+    """Names of the SUBSKEL_TEST(lib, name) functions in the user's test files."""
+    names: list[str] = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                text = _COMMENTS.sub("", f.read())
+        except OSError as e:
+            raise InputError(path, f"cannot read: {e.strerror}") from None
+        for lib, name in _USER_TEST.findall(text):
+            if lib != lib_name:
+                raise InputError(path, f"SUBSKEL_TEST({lib}, {name}) is for '{lib}', but this "
+                                       f"harness tests '{lib_name}'; use SUBSKEL_TEST("
+                                       f"{lib_name}, {name}) or --lib-name {lib}")
+            if name in names or name == "pair":
+                raise InputError(path, f"test '{name}' is defined twice; rename one")
+            names.append(name)
+    return names
+
+
+def command(args: argparse.Namespace) -> int:
+    from .cli import finish, load_object, object_name
+
+    lib_name = object_name(args.lib_name, args.library)
+    final_name = object_name(args.final_name, args.final)
+    if lib_name == final_name:
+        raise InputError(args.final, f"the library and the final object are both named "
+                                     f"'{lib_name}'; pass --lib-name or --final-name")
+    user_tests = user_tests_in(args.test, lib_name)
+    lib = load_object(args.library, werror=False)
+    final = load_object(args.final, werror=False)
+    with reading(args.final):
+        text = render.render("harness.c.j2",
+                             **build_context(lib, final, lib_name, final_name, user_tests))
+    runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()
+    finish(os.path.join(os.path.dirname(args.output), RUNTIME_HEADER), runtime, None, [])
+    finish(args.output, text, args.depfile, [args.library, args.final, *args.test])
+    return 0
