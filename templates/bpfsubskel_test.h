@@ -85,9 +85,11 @@ bool subskel_load_refused(int err);
 	bool ___ok = !(cond);							\
 	SUBSKEL_CHECK_(___ok, name, "unexpected true: %s", #cond);		\
 })
+/* `expected` is converted to the type of `actual`, so that ASSERT_EQ(u64_var, 1, ...)
+ * compiles cleanly under -Wextra (-Wsign-compare). */
 #define SUBSKEL_ASSERT_CMP_(actual, op, expected, name) ({			\
 	__typeof__(actual) ___act = (actual);					\
-	__typeof__(expected) ___exp = (expected);				\
+	__typeof__(actual) ___exp = (__typeof__(actual))(expected);		\
 	bool ___ok = ___act op ___exp;						\
 	SUBSKEL_CHECK_(___ok, name, "unexpected %s: actual %lld " #op " expected %lld is false (%s)", \
 		       name, (long long)___act, (long long)___exp, #actual " " #op " " #expected); \
