@@ -95,9 +95,18 @@ def test_depfile_lists_inputs_templates_and_package(lib_object: Path, tmp_path: 
 
 
 def test_help_and_version() -> None:
+    import importlib
+
+    from bpfsubskel import cli
+
     result = run_cli("--help", check=True)
-    for command in ("subskel", "link"):
+    for command, module in cli.COMMANDS.items():
         assert command in result.stdout
+        # The top-level summary (kept in cli.py so --help imports nothing) is the module's.
+        assert cli.SUMMARIES[command] == importlib.import_module(module).HELP
+        assert run_cli(command, "--help", check=True).stdout.startswith(
+            f"usage: bpfsubskel {command}")
+    assert set(cli.COMMANDS) == {"subskel", "skel", "link", "check", "harness"}
     assert run_cli("--version", check=True).stdout.strip() == f"bpfsubskel {bpfsubskel.__version__}"
     sub = run_cli("subskel", "--help", check=True).stdout
     for flag in ("-o", "--name", "--depfile", "--werror"):

@@ -1,4 +1,4 @@
-"""The README's main job: the quickstart example builds and counts real syscalls."""
+"""The README's main job: the quickstart builds, tests its library, counts syscalls."""
 
 from __future__ import annotations
 
@@ -28,3 +28,6 @@ def test_quickstart_counts_syscalls(tmp_path: Path) -> None:
     assert seen >= 100  # the program makes 100 getppid() calls while attached
     assert sampled == seen // 10  # sample_every = 10, set through the subskeleton
     assert "map last_seen_ns" in result.stdout
+    # The library's harness ran in the final object first, built-in and user tests passing.
+    assert "Summary: 3/6 PASSED, 0 SKIPPED, 0 FAILED" in result.stdout
+    assert "#3 configuration_reaches_the_kernel:OK" in result.stdout
