@@ -72,6 +72,18 @@ def load_object(path: str, werror: bool):  # -> model.BpfObject (lazy import)
     return obj
 
 
+def add_header_arguments(parser: argparse.ArgumentParser, *, input_metavar: str,
+                         input_help: str, output_metavar: str, what: str) -> None:
+    """The arguments every header generator takes (subskel, skel)."""
+    parser.add_argument("object", metavar=input_metavar, help=input_help)
+    parser.add_argument("-o", "--output", required=True, metavar=output_metavar,
+                        help="header to write (only rewritten when its content changes)")
+    parser.add_argument("--name", metavar="N",
+                        help=f"C name of the {what} (default: file name without .bpf.o)")
+    parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
+    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+
+
 def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: list[str]) -> None:
     """Write an output (only if changed) and its depfile."""
     from . import render

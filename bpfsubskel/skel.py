@@ -35,13 +35,11 @@ _BYTES_PER_LINE = 19
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("object", metavar="FINAL.bpf.o", help="final (linked) BPF object")
-    parser.add_argument("-o", "--output", required=True, metavar="X.skel.h",
-                        help="header to write (only rewritten when its content changes)")
-    parser.add_argument("--name", metavar="N",
-                        help="C name of the skeleton (default: file name without .bpf.o)")
-    parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
-    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+    from .cli import add_header_arguments
+
+    add_header_arguments(
+        parser, input_metavar="FINAL.bpf.o", input_help="final (linked) BPF object",
+        output_metavar="X.skel.h", what="skeleton")
 
 
 class MapEntry(NamedTuple):

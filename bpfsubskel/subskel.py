@@ -26,13 +26,11 @@ out and listed in a comment.
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("object", metavar="LIB.bpf.o", help="BPF library object (clang -g)")
-    parser.add_argument("-o", "--output", required=True, metavar="X.subskel.h",
-                        help="header to write (only rewritten when its content changes)")
-    parser.add_argument("--name", metavar="N",
-                        help="C name of the subskeleton (default: file name without .bpf.o)")
-    parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
-    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+    from .cli import add_header_arguments
+
+    add_header_arguments(
+        parser, input_metavar="LIB.bpf.o", input_help="BPF library object (clang -g)",
+        output_metavar="X.subskel.h", what="subskeleton")
 
 
 class VarEntry(NamedTuple):
