@@ -102,6 +102,8 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
         description="libbpf subskeletons, skeletons and test harnesses for BPF libraries.",
     )
     parser.add_argument("--version", action="version", version=f"bpfsubskel {__version__}")
+    parser.add_argument("--cmakedir", action="store_true",
+                        help="print the directory of the CMake package (for -Dbpfsubskel_DIR=)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         if name == with_commands:
@@ -127,6 +129,11 @@ def _main(argv: list[str]) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
+    if args.cmakedir:
+        from .render import resource_dir
+
+        print(resource_dir("cmake"))
+        return 0
     if not args.command:
         parser.print_help(sys.stderr)
         return 2

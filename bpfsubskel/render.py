@@ -14,13 +14,17 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-@functools.cache
-def templates_dir() -> Path:
-    """templates/ is installed inside the package; in a source checkout it sits beside it."""
-    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+def resource_dir(name: str) -> Path:
+    """templates/ and cmake/ are installed inside the package; in a checkout, beside it."""
+    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
         if candidate.is_dir():
             return candidate
-    raise RuntimeError(f"bpfsubskel is installed without its templates (looked in {PACKAGE_DIR})")
+    raise RuntimeError(f"bpfsubskel is installed without its {name}/ (looked in {PACKAGE_DIR})")
+
+
+@functools.cache
+def templates_dir() -> Path:
+    return resource_dir("templates")
 
 
 @functools.cache

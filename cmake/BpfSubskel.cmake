@@ -1,0 +1,391 @@
+# bpfsubskel for CMake: BPF objects and libraries, skeletons, subskeletons, and a test
+# harness for every (BPF library, final object) pair. Thin wrappers over the
+# `python -m bpfsubskel` command line; all generation logic lives there.
+#
+#   bpf_object(<name> SOURCES <x.bpf.c>... [LIBRARY] [LIBRARIES <bpf library>...]
+#              [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...] [SKELETON])
+#     Compiles each source with clang for BPF (with a depfile) and links them with
+#     `bpfsubskel link` into <name>.bpf.o: a BPF library (LIBRARY; its externs may stay
+#     unresolved) or a final object, which also links its LIBRARIES and theirs.
+#     Target properties: BPF_OBJECT (the .bpf.o path), BPF_LIBRARY, BPF_LIBRARIES.
+#     SKELETON: <name>.skel.h and an INTERFACE target <name>_skel (include dir + libbpf).
+#
+#   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
+#                   [TESTS <user_test.c>...])
+#     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
+#     directory and libbpf. For every final object linking the library, declared before
+#     or after this call: a build-time `bpfsubskel check`, a harness executable
+#     <lib>_in_<final>_harness with the TESTS compiled in, and a test
+#     <lib>_in_<final> (SKIP_RETURN_CODE 77).
+include_guard(GLOBAL)
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.20...3.31)
+
+# -- the tools ------------------------------------------------------------------------
+
+function(_bpfsubskel_find_python)
+  if(BPFSUBSKEL_PYTHON)
+    return()
+  endif()
+  # The Python whose bpfsubskel installed this file: in a venv, <venv>/bin/python3.
+  get_filename_component(site "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../.." ABSOLUTE)
+  get_filename_component(prefix "${site}/../../.." ABSOLUTE)
+  set(candidates "$ENV{BPFSUBSKEL_PYTHON}" "${prefix}/bin/python3")
+  find_program(path_python NAMES python3 python NO_CACHE)
+  list(APPEND candidates "${path_python}")
+  file(REAL_PATH "${CMAKE_CURRENT_FUNCTION_LIST_DIR}" here)
+  foreach(python IN LISTS candidates)
+    if(NOT python OR NOT EXISTS "${python}")
+      continue()
+    endif()
+    execute_process(COMMAND "${python}" -m bpfsubskel --cmakedir
+                    OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
+                    RESULT_VARIABLE failed ERROR_QUIET)
+    if(NOT failed)
+      file(REAL_PATH "${dir}" dir)
+      if(dir STREQUAL here)
+        set(BPFSUBSKEL_PYTHON "${python}" CACHE FILEPATH "Python that runs bpfsubskel")
+        return()
+      endif()
+    endif()
+  endforeach()
+  message(FATAL_ERROR
+    "bpfsubskel: no Python can run the bpfsubskel that provides ${here}; "
+    "set BPFSUBSKEL_PYTHON to the python3 where `pip install bpfsubskel` was run")
+endfunction()
+
+function(_bpfsubskel_find_clang)
+  if(NOT BPFSUBSKEL_CLANG)
+    find_program(BPFSUBSKEL_CLANG NAMES clang clang-19 clang-18 clang-17 clang-16 clang-15
+                 clang-14 DOC "clang that compiles BPF objects")
+  endif()
+  if(NOT BPFSUBSKEL_CLANG)
+    message(FATAL_ERROR "bpfsubskel: clang not found; install clang (Debian: apt-get install "
+                        "clang) or set BPFSUBSKEL_CLANG")
+  endif()
+  execute_process(COMMAND "${BPFSUBSKEL_CLANG}" -print-targets
+                  OUTPUT_VARIABLE targets RESULT_VARIABLE failed ERROR_QUIET)
+  if(failed OR NOT targets MATCHES "[ \t]bpf[ \t]")
+    message(FATAL_ERROR "bpfsubskel: ${BPFSUBSKEL_CLANG} cannot target BPF; install a clang "
+                        "built with the BPF backend (Debian's clang is) or set BPFSUBSKEL_CLANG")
+  endif()
+endfunction()
+
+function(_bpfsubskel_find_libbpf)
+  if(TARGET bpfsubskel::libbpf)
+    return()
+  endif()
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(BPFSUBSKEL_LIBBPF QUIET IMPORTED_TARGET GLOBAL libbpf)
+  endif()
+  if(NOT BPFSUBSKEL_LIBBPF_FOUND)
+    message(FATAL_ERROR "bpfsubskel: libbpf not found through pkg-config; install libbpf-dev "
+                        "and pkg-config (Debian: apt-get install libbpf-dev pkg-config)")
+  endif()
+  add_library(bpfsubskel::libbpf ALIAS PkgConfig::BPFSUBSKEL_LIBBPF)
+endfunction()
+
+# clang flags for BPF objects of this build's target: byte order, __TARGET_ARCH_*,
+# and the multiarch include directory (asm/types.h) on Debian-like systems.
+function(_bpfsubskel_bpf_flags out)
+  set(target bpfel)
+  if(CMAKE_C_BYTE_ORDER STREQUAL "BIG_ENDIAN")
+    set(target bpfeb)
+  endif()
+  string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" cpu)
+  if(cpu MATCHES "^(x86_64|amd64|i.86)$")
+    set(arch x86)
+  elseif(cpu MATCHES "^(aarch64|arm64)")
+    set(arch arm64)
+  elseif(cpu MATCHES "^arm")
+    set(arch arm)
+  elseif(cpu MATCHES "^(ppc|powerpc)")
+    set(arch powerpc)
+  elseif(cpu MATCHES "^s390")
+    set(arch s390)
+  elseif(cpu MATCHES "^riscv")
+    set(arch riscv)
+  elseif(cpu MATCHES "^loongarch")
+    set(arch loongarch)
+  elseif(cpu MATCHES "^mips")
+    set(arch mips)
+  else()
+    set(arch "${cpu}")
+  endif()
+  set(flags -target ${target} -g -O2 -D__TARGET_ARCH_${arch})
+  set(multiarch "${CMAKE_LIBRARY_ARCHITECTURE}")
+  if(NOT multiarch)
+    execute_process(COMMAND gcc -print-multiarch OUTPUT_VARIABLE multiarch
+                    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  endif()
+  if(multiarch AND IS_DIRECTORY "/usr/include/${multiarch}")
+    list(APPEND flags "-I/usr/include/${multiarch}")
+  endif()
+  set(${out} "${flags}" PARENT_SCOPE)
+endfunction()
+
+_bpfsubskel_find_python()
+_bpfsubskel_find_clang()
+_bpfsubskel_find_libbpf()
+set(BPFSUBSKEL_COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel)
+
+# -- helpers --------------------------------------------------------------------------
+
+function(_bpfsubskel_c_name out name)
+  string(MAKE_C_IDENTIFIER "${name}" c_name)
+  set(${out} "${c_name}" PARENT_SCOPE)
+endfunction()
+
+# The BPF libraries `target` links, directly or through other libraries, each once.
+function(_bpfsubskel_transitive_libraries out target)
+  get_target_property(pending ${target} BPF_LIBRARIES)
+  set(seen)
+  while(pending)
+    list(POP_FRONT pending lib)
+    if(NOT lib IN_LIST seen)
+      list(APPEND seen ${lib})
+      get_target_property(more ${lib} BPF_LIBRARIES)
+      if(more)
+        list(APPEND pending ${more})
+      endif()
+    endif()
+  endwhile()
+  set(${out} "${seen}" PARENT_SCOPE)
+endfunction()
+
+# A harness for one (library, final object) pair: check at build time, then a test.
+function(_bpfsubskel_add_harness subskel lib final)
+  get_target_property(lib_object ${subskel} BPF_SUBSKEL_OBJECT)
+  get_target_property(lib_c ${subskel} BPF_SUBSKEL_NAME)
+  get_target_property(tests ${subskel} BPF_SUBSKEL_TESTS)
+  get_target_property(final_object ${final} BPF_OBJECT)
+  _bpfsubskel_c_name(final_c ${final})
+  set(pair "${lib}_in_${final}")
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
+  set(test_args)
+  foreach(test IN LISTS tests)
+    list(APPEND test_args --test "${test}")
+  endforeach()
+  add_custom_command(
+    OUTPUT "${dir}/check.stamp"
+    COMMAND ${BPFSUBSKEL_COMMAND} check "${lib_object}" "${final_object}"
+    COMMAND "${CMAKE_COMMAND}" -E touch "${dir}/check.stamp"
+    DEPENDS "${lib_object}" "${final_object}"
+    COMMENT "Checking BPF library ${lib} inside ${final}"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT "${dir}/${final_c}.skel.h"
+    COMMAND ${BPFSUBSKEL_COMMAND} skel "${final_object}" -o "${dir}/${final_c}.skel.h"
+            --name ${final_c} --depfile "${dir}/${final_c}.skel.h.d"
+    DEPENDS "${final_object}"
+    DEPFILE "${dir}/${final_c}.skel.h.d"
+    COMMENT "Generating skeleton of ${final} for the ${pair} harness"
+    VERBATIM)
+  add_custom_command(
+    OUTPUT "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h"
+    COMMAND ${BPFSUBSKEL_COMMAND} harness "${lib_object}" "${final_object}"
+            -o "${dir}/${pair}.test.c" --lib-name ${lib_c} --final-name ${final_c}
+            ${test_args} --depfile "${dir}/${pair}.test.c.d"
+    DEPENDS "${lib_object}" "${final_object}" "${dir}/check.stamp" ${tests}
+    DEPFILE "${dir}/${pair}.test.c.d"
+    COMMENT "Generating test harness ${pair}"
+    VERBATIM)
+  add_executable(${pair}_harness "${dir}/${pair}.test.c" "${dir}/${final_c}.skel.h" ${tests})
+  target_include_directories(${pair}_harness PRIVATE "${dir}")
+  target_link_libraries(${pair}_harness PRIVATE ${subskel})
+  add_dependencies(${pair}_harness ${final} ${lib})
+  add_test(NAME ${pair} COMMAND ${pair}_harness)
+  set_tests_properties(${pair} PROPERTIES SKIP_RETURN_CODE 77)
+endfunction()
+
+# -- bpf_object -----------------------------------------------------------------------
+
+function(bpf_object name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON" ""
+                        "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "bpf_object(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_SOURCES)
+    message(FATAL_ERROR "bpf_object(${name}): SOURCES is required")
+  endif()
+  foreach(lib IN LISTS arg_LIBRARIES)
+    if(NOT TARGET ${lib})
+      message(FATAL_ERROR "bpf_object(${name}): LIBRARIES names '${lib}', which is not a "
+                          "target; declare it first with bpf_object(${lib} LIBRARY ...)")
+    endif()
+    get_target_property(is_library ${lib} BPF_LIBRARY)
+    if(NOT is_library)
+      message(FATAL_ERROR "bpf_object(${name}): '${lib}' in LIBRARIES is not a BPF library; "
+                          "declare it with bpf_object(${lib} LIBRARY ...)")
+    endif()
+  endforeach()
+
+  _bpfsubskel_bpf_flags(flags)
+  set(includes)
+  foreach(include IN LISTS arg_INCLUDE_DIRECTORIES)
+    get_filename_component(include "${include}" ABSOLUTE)
+    list(APPEND includes "-I${include}")
+  endforeach()
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf")
+  set(objects)
+  foreach(source IN LISTS arg_SOURCES)
+    get_filename_component(source "${source}" ABSOLUTE)
+    get_filename_component(stem "${source}" NAME_WE)
+    set(object "${dir}/${stem}.o")
+    add_custom_command(
+      OUTPUT "${object}"
+      COMMAND "${BPFSUBSKEL_CLANG}" ${flags} ${includes} ${arg_COMPILE_OPTIONS}
+              -MD -MF "${object}.d" -c "${source}" -o "${object}"
+      DEPENDS "${source}"
+      DEPFILE "${object}.d"
+      COMMENT "Compiling BPF ${name}: ${stem}"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    list(APPEND objects "${object}")
+  endforeach()
+
+  # A library links only its own code; a final object links its libraries too.
+  set(output "${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o")
+  set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_OBJECT_PATHS "${output}=${name}")
+  add_custom_target(${name} ALL DEPENDS "${output}")
+  set_target_properties(${name} PROPERTIES BPF_OBJECT "${output}" BPF_LIBRARY ${arg_LIBRARY}
+                        BPF_LIBRARIES "${arg_LIBRARIES}")
+  set(inputs ${objects})
+  if(NOT arg_LIBRARY)
+    _bpfsubskel_transitive_libraries(libraries ${name})
+    foreach(lib IN LISTS libraries)
+      get_target_property(lib_object ${lib} BPF_OBJECT)
+      list(APPEND inputs "${lib_object}")
+      add_dependencies(${name} ${lib})
+    endforeach()
+  endif()
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND ${BPFSUBSKEL_COMMAND} link -o "${output}" ${inputs} --depfile "${output}.d"
+    DEPENDS ${inputs}
+    DEPFILE "${output}.d"
+    COMMENT "Linking BPF ${name}.bpf.o"
+    VERBATIM)
+
+  if(arg_SKELETON)
+    _bpfsubskel_c_name(c_name ${name})
+    set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.include")
+    add_custom_command(
+      OUTPUT "${include_dir}/${c_name}.skel.h"
+      COMMAND ${BPFSUBSKEL_COMMAND} skel "${output}" -o "${include_dir}/${c_name}.skel.h"
+              --name ${c_name} --depfile "${include_dir}/${c_name}.skel.h.d"
+      DEPENDS "${output}"
+      DEPFILE "${include_dir}/${c_name}.skel.h.d"
+      COMMENT "Generating ${c_name}.skel.h"
+      VERBATIM)
+    file(MAKE_DIRECTORY "${include_dir}")
+    add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${c_name}.skel.h")
+    add_library(${name}_skel INTERFACE)
+    target_include_directories(${name}_skel INTERFACE "${include_dir}")
+    target_link_libraries(${name}_skel INTERFACE bpfsubskel::libbpf)
+    add_dependencies(${name}_skel ${name}_skel_header)
+  endif()
+
+  if(NOT arg_LIBRARY)
+    set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_FINALS ${name})
+    # Harnesses for libraries whose subskeleton was declared before this final object.
+    get_property(subskeletons GLOBAL PROPERTY BPFSUBSKEL_SUBSKELETONS)
+    foreach(subskel IN LISTS subskeletons)
+      get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
+      if(lib IN_LIST libraries)
+        _bpfsubskel_add_harness(${subskel} ${lib} ${name})
+      endif()
+    endforeach()
+  endif()
+endfunction()
+
+# -- bpf_subskeleton ------------------------------------------------------------------
+
+function(bpf_subskeleton target lib)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "NAME" "TESTS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "bpf_subskeleton(${target}): unknown arguments: "
+                        "${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  set(lib_target)
+  if(TARGET ${lib})
+    get_target_property(lib_object ${lib} BPF_OBJECT)
+    get_target_property(is_library ${lib} BPF_LIBRARY)
+    if(NOT lib_object OR NOT is_library)
+      message(FATAL_ERROR "bpf_subskeleton(${target}): '${lib}' is not a BPF library; "
+                          "declare it with bpf_object(${lib} LIBRARY ...)")
+    endif()
+    set(lib_target ${lib})
+    set(default_name ${lib})
+  elseif(lib MATCHES "\\.o$")
+    get_filename_component(lib_object "${lib}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+    # A path that a bpf_object() in this project builds means that target.
+    get_property(known GLOBAL PROPERTY BPFSUBSKEL_OBJECT_PATHS)
+    foreach(entry IN LISTS known)
+      string(LENGTH "${lib_object}=" prefix_length)
+      string(SUBSTRING "${entry}" 0 ${prefix_length} prefix)
+      if(prefix STREQUAL "${lib_object}=")
+        string(SUBSTRING "${entry}" ${prefix_length} -1 lib_target)
+      endif()
+    endforeach()
+    get_source_file_property(generated "${lib_object}" GENERATED)
+    if(NOT lib_target AND NOT EXISTS "${lib_object}" AND NOT generated)
+      message(FATAL_ERROR "bpf_subskeleton(${target}): '${lib}' does not exist and nothing "
+                          "in this project produces it; name a BPF library target "
+                          "(bpf_object(<name> LIBRARY ...)) or an existing .bpf.o file")
+    endif()
+    get_filename_component(default_name "${lib}" NAME)
+    string(REGEX REPLACE "(\\.bpf)?\\.o$" "" default_name "${default_name}")
+  else()
+    message(FATAL_ERROR "bpf_subskeleton(${target}): '${lib}' is neither a BPF library target "
+                        "nor a .bpf.o file")
+  endif()
+  if(arg_NAME)
+    set(c_name ${arg_NAME})
+  else()
+    _bpfsubskel_c_name(c_name ${default_name})
+  endif()
+  set(tests)
+  foreach(test IN LISTS arg_TESTS)
+    get_filename_component(test "${test}" ABSOLUTE)
+    list(APPEND tests "${test}")
+  endforeach()
+
+  set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.include")
+  set(header "${include_dir}/${c_name}.subskel.h")
+  file(MAKE_DIRECTORY "${include_dir}")
+  add_custom_command(
+    OUTPUT "${header}"
+    COMMAND ${BPFSUBSKEL_COMMAND} subskel "${lib_object}" -o "${header}" --name ${c_name}
+            --depfile "${header}.d"
+    DEPENDS "${lib_object}"
+    DEPFILE "${header}.d"
+    COMMENT "Generating ${c_name}.subskel.h"
+    VERBATIM)
+  add_custom_target(${target}_header DEPENDS "${header}")
+  if(lib_target)
+    add_dependencies(${target}_header ${lib_target})
+  endif()
+  add_library(${target} INTERFACE)
+  target_include_directories(${target} INTERFACE "${include_dir}")
+  target_link_libraries(${target} INTERFACE bpfsubskel::libbpf)
+  add_dependencies(${target} ${target}_header)
+  set_target_properties(${target} PROPERTIES BPF_SUBSKEL_OBJECT "${lib_object}"
+                        BPF_SUBSKEL_NAME ${c_name} BPF_SUBSKEL_TESTS "${tests}"
+                        BPF_SUBSKEL_LIBRARY "${lib_target}")
+
+  if(lib_target)
+    set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_SUBSKELETONS ${target})
+    # Harnesses for final objects declared before this call.
+    get_property(finals GLOBAL PROPERTY BPFSUBSKEL_FINALS)
+    foreach(final IN LISTS finals)
+      _bpfsubskel_transitive_libraries(libraries ${final})
+      if(lib_target IN_LIST libraries)
+        _bpfsubskel_add_harness(${target} ${lib_target} ${final})
+      endif()
+    endforeach()
+  endif()
+endfunction()
+
+cmake_policy(POP)
