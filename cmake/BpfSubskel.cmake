@@ -38,7 +38,9 @@ function(_bpfsubskel_find_python)
     if(NOT python OR NOT EXISTS "${python}")
       continue()
     endif()
-    execute_process(COMMAND "${python}" -m bpfsubskel --cmakedir
+    # It must import everything the commands need, not only answer --cmakedir.
+    execute_process(COMMAND "${python}" -c
+                    "import elftools.elf.elffile, jinja2; from bpfsubskel.render import resource_dir; print(resource_dir('cmake'))"
                     OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
                     RESULT_VARIABLE failed ERROR_QUIET)
     if(NOT failed)
@@ -163,6 +165,7 @@ function(_bpfsubskel_add_harness subskel lib final)
   _bpfsubskel_c_name(final_c ${final})
   set(pair "${lib}_in_${final}")
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
+  file(MAKE_DIRECTORY "${dir}")
   set(test_args)
   foreach(test IN LISTS tests)
     list(APPEND test_args --test "${test}")
@@ -229,6 +232,7 @@ function(bpf_object name)
     list(APPEND includes "-I${include}")
   endforeach()
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf")
+  file(MAKE_DIRECTORY "${dir}")  # Ninja makes output directories; Makefiles do not
   set(objects)
   foreach(source IN LISTS arg_SOURCES)
     get_filename_component(source "${source}" ABSOLUTE)
@@ -281,6 +285,8 @@ function(bpf_object name)
       VERBATIM)
     file(MAKE_DIRECTORY "${include_dir}")
     add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${c_name}.skel.h")
+    # The object's own target builds it first (else Makefiles would run its rules twice).
+    add_dependencies(${name}_skel_header ${name})
     add_library(${name}_skel INTERFACE)
     target_include_directories(${name}_skel INTERFACE "${include_dir}")
     target_link_libraries(${name}_skel INTERFACE bpfsubskel::libbpf)

@@ -6,10 +6,11 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "counters_config.h"
+#include "counters_defaults.h"
 
 /* Configuration, set through the subskeleton before load. 0: every process. */
 const volatile __u32 target_tgid;
-const volatile __u32 min_size;
+const volatile __u32 min_size = COUNTERS_DEFAULT_MIN_SIZE;
 
 /* Totals, read through the subskeleton after load. */
 __u64 events;

@@ -1,0 +1,214 @@
+"""The CMake front end: sample_project/ configured, built and tested with real cmake.
+
+Incremental-build claims are asserted from ninja's own output: the `[n/m] description`
+lines of the steps that ran.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TESTS
+
+SAMPLE = TESTS.parent / "sample_project"
+STEP = re.compile(r"^\[\d+/\d+\] (.*)$", re.M)
+
+
+def cmake_dir() -> str:
+    return subprocess.run([sys.executable, "-m", "bpfsubskel", "--cmakedir"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def newest_cmake() -> str | None:
+    """The newest CMake from PyPI, installed by run.sh beside the venv."""
+    path = Path(sys.executable).parent.parent / "cmake-latest" / "cmake" / "data" / "bin" / "cmake"
+    return str(path) if path.exists() else None
+
+
+def configure(source: Path, build: Path, *args: str, cmake: str = "cmake",
+              check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [cmake, "-S", str(source), "-B", str(build), f"-Dbpfsubskel_DIR={cmake_dir()}", *args],
+        capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def build(build_dir: Path, *args: str, cmake: str = "cmake") -> list[str]:
+    """Build; return the descriptions of the steps ninja ran."""
+    result = subprocess.run([cmake, "--build", str(build_dir), *args], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return STEP.findall(result.stdout)
+
+
+def ctest(build_dir: Path, cmake: str = "cmake") -> str:
+    ctest_exe = str(Path(cmake).with_name("ctest")) if cmake != "cmake" else "ctest"
+    result = subprocess.run([ctest_exe, "--output-on-failure"], cwd=build_dir,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def copy_sample(tmp_path: Path) -> Path:
+    source = tmp_path / "sample"
+    shutil.copytree(SAMPLE, source)
+    return source
+
+
+@pytest.fixture(scope="module")
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("cmake")
+    source = copy_sample(tmp)
+    configure(source, tmp / "build", "-G", "Ninja")
+    build(tmp / "build")
+    return tmp / "build"
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_sample_builds_and_its_harnesses_pass(built_sample: Path) -> None:
+    out = ctest(built_sample)
+    assert "100% tests passed, 0 tests failed out of 2" in out
+    assert "counters_in_syscalls" in out and "counters_in_packets" in out
+    harness = subprocess.run([str(built_sample / "counters_in_packets_harness")],
+                             capture_output=True, text=True)
+    assert "#2 counts_what_it_is_fed:OK" in harness.stdout
+    assert harness.stdout.rstrip().endswith("Summary: 3/6 PASSED, 0 SKIPPED, 0 FAILED")
+
+    syscount = subprocess.run([str(built_sample / "syscount"), "500"], capture_output=True,
+                              text=True)
+    counted = int(re.search(r"syscalls counted: (\d+)", syscount.stdout).group(1))
+    assert 500 <= counted < 600, syscount.stdout
+    pktcount = subprocess.run([str(built_sample / "pktcount")], capture_output=True, text=True)
+    assert "packets counted: 4, bytes: 2204, recent sizes: 64 128 512 1500" in pktcount.stdout
+
+
+def test_incremental_rebuilds(tmp_path: Path) -> None:
+    source = copy_sample(tmp_path)
+    build_dir = tmp_path / "build"
+    configure(source, build_dir, "-G", "Ninja")
+    build(build_dir)
+    assert build(build_dir) == [], "a no-op rebuild ran something"
+
+    # A header only the library's BPF code includes: the library chain rebuilds; code that
+    # includes only the (unchanged) subskeleton does not recompile.
+    defaults = source / "bpf" / "counters_defaults.h"
+    defaults.write_text(defaults.read_text().replace("MIN_SIZE 0", "MIN_SIZE 1"))
+    steps = build(build_dir)
+    for expected in ("Compiling BPF counters: counters", "Linking BPF counters.bpf.o",
+                     "Generating counters.subskel.h", "Linking BPF syscalls.bpf.o",
+                     "Linking BPF packets.bpf.o", "Checking BPF library counters inside packets",
+                     "Generating test harness counters_in_syscalls"):
+        assert expected in steps, steps
+    assert not any("lib/counters.c" in s for s in steps), steps
+    assert not any("Compiling BPF syscalls" in s or "Compiling BPF packets" in s
+                   for s in steps), steps
+    assert build(build_dir) == []
+
+    # A final object's own source: the library's subskeleton is not regenerated and the
+    # userspace library is not recompiled; the other final object is untouched.
+    packets = source / "bpf" / "packets.bpf.c"
+    packets.write_text(packets.read_text().replace("return XDP_PASS;",
+                                                   "return XDP_PASS + 0 * ctx->ingress_ifindex;"))
+    steps = build(build_dir)
+    assert "Compiling BPF packets: packets" in steps and "Linking BPF packets.bpf.o" in steps
+    assert "Generating packets.skel.h" in steps
+    assert not any("subskel" in s or "counters.c" in s or "syscalls" in s for s in steps), steps
+
+    # Upgrading bpfsubskel (here: a newer template) regenerates the headers.
+    from bpfsubskel.render import templates_dir
+
+    template = templates_dir() / "subskel.h.j2"
+    os.utime(template)
+    steps = build(build_dir)
+    assert "Generating counters.subskel.h" in steps, steps
+
+
+def test_parallel_builds_are_byte_identical(tmp_path: Path) -> None:
+    """Twice from scratch in the same place (clang records source paths in objects)."""
+    source = copy_sample(tmp_path)
+    build_dir = tmp_path / "build"
+    headers = []
+    for _ in range(2):
+        shutil.rmtree(build_dir, ignore_errors=True)
+        configure(source, build_dir, "-G", "Ninja")
+        build(build_dir, "-j", "4")
+        headers.append({p.relative_to(build_dir): p.read_bytes()
+                        for p in sorted(build_dir.rglob("*.h"))})
+    assert headers[0].keys() == headers[1].keys() and len(headers[0]) >= 6
+    assert headers[0] == headers[1]
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_unix_makefiles(tmp_path: Path) -> None:
+    source = copy_sample(tmp_path)
+    configure(source, tmp_path / "build", "-G", "Unix Makefiles")
+    subprocess.run(["cmake", "--build", str(tmp_path / "build"), "-j", "2"], check=True,
+                   capture_output=True)
+    assert "100% tests passed" in ctest(tmp_path / "build")
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_newest_cmake(tmp_path: Path) -> None:
+    cmake = newest_cmake()
+    if cmake is None:
+        pytest.skip("run.sh installs the newest CMake from PyPI into .venv/cmake-latest")
+    version = subprocess.run([cmake, "--version"], capture_output=True, text=True).stdout
+    assert not version.startswith("cmake version 3.25")
+    source = copy_sample(tmp_path)
+    configure(source, tmp_path / "build", "-G", "Ninja", cmake=cmake)
+    build(tmp_path / "build", cmake=cmake)
+    assert "100% tests passed" in ctest(tmp_path / "build", cmake)
+
+
+def project(tmp_path: Path, body: str) -> Path:
+    source = tmp_path / "project"
+    source.mkdir()
+    (source / "lib.bpf.c").write_text("int x;\n")
+    (source / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(p LANGUAGES C)\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n" + body)
+    return source
+
+
+@pytest.mark.parametrize(("body", "args", "message"), [
+    ("", ["-DBPFSUBSKEL_CLANG=/nonexistent/clang"], "cannot target BPF"),
+    ("bpf_object(app SOURCES lib.bpf.c LIBRARIES nolib)\n", [],
+     "bpf_object(app): LIBRARIES names 'nolib', which is not a target"),
+    ("bpf_subskeleton(s nolib)\n", [], "'nolib' is neither a BPF library target nor a .bpf.o"),
+    ("bpf_subskeleton(s ghost.bpf.o)\n", [],
+     "'ghost.bpf.o' does not exist and nothing in this project produces it"),
+    ("add_custom_target(plain)\nbpf_subskeleton(s plain)\n", [], "'plain' is not a BPF library"),
+])
+def test_configure_errors(tmp_path: Path, body: str, args: list[str], message: str) -> None:
+    result = configure(project(tmp_path, body), tmp_path / "build", *args, check=False)
+    assert result.returncode != 0
+    assert message in re.sub(r"\s+", " ", result.stderr), result.stderr
+
+
+def test_libraries_and_finals_in_any_order(tmp_path: Path) -> None:
+    """A final object declared before bpf_subskeleton (in a subdirectory) gets a harness."""
+    source = tmp_path / "order"
+    (source / "finals").mkdir(parents=True)
+    shutil.copytree(SAMPLE / "bpf", source / "bpf")
+    shutil.copytree(SAMPLE / "include", source / "include")
+    (source / "finals" / "CMakeLists.txt").write_text(
+        "bpf_object(syscalls SOURCES ../bpf/syscalls.bpf.c LIBRARIES counters)\n")
+    (source / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(order LANGUAGES C)\nenable_testing()\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n"
+        "bpf_object(counters LIBRARY SOURCES bpf/counters.bpf.c INCLUDE_DIRECTORIES include)\n"
+        "add_subdirectory(finals)\n"
+        "bpf_subskeleton(counters_subskel counters)\n"
+        "bpf_object(packets SOURCES bpf/packets.bpf.c LIBRARIES counters)\n")
+    configure(source, tmp_path / "build", "-G", "Ninja")
+    steps = build(tmp_path / "build")
+    assert "Generating test harness counters_in_syscalls" in steps
+    assert "Generating test harness counters_in_packets" in steps
