@@ -61,9 +61,9 @@ function(_bpfsubskel_find_clang)
     find_program(BPFSUBSKEL_CLANG NAMES clang clang-19 clang-18 clang-17 clang-16 clang-15
                  clang-14 DOC "clang that compiles BPF objects")
   endif()
-  if(NOT BPFSUBSKEL_CLANG)
-    message(FATAL_ERROR "bpfsubskel: clang not found; install clang (Debian: apt-get install "
-                        "clang) or set BPFSUBSKEL_CLANG")
+  if(NOT BPFSUBSKEL_CLANG OR NOT EXISTS "${BPFSUBSKEL_CLANG}")
+    message(FATAL_ERROR "bpfsubskel: clang not found (BPFSUBSKEL_CLANG=${BPFSUBSKEL_CLANG}); "
+                        "install clang (Debian: apt-get install clang) or set BPFSUBSKEL_CLANG")
   endif()
   execute_process(COMMAND "${BPFSUBSKEL_CLANG}" -print-targets
                   OUTPUT_VARIABLE targets RESULT_VARIABLE failed ERROR_QUIET)
@@ -130,7 +130,6 @@ endfunction()
 _bpfsubskel_find_python()
 _bpfsubskel_find_clang()
 _bpfsubskel_find_libbpf()
-set(BPFSUBSKEL_COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel)
 
 # -- helpers --------------------------------------------------------------------------
 
@@ -172,14 +171,14 @@ function(_bpfsubskel_add_harness subskel lib final)
   endforeach()
   add_custom_command(
     OUTPUT "${dir}/check.stamp"
-    COMMAND ${BPFSUBSKEL_COMMAND} check "${lib_object}" "${final_object}"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel check "${lib_object}" "${final_object}"
     COMMAND "${CMAKE_COMMAND}" -E touch "${dir}/check.stamp"
     DEPENDS "${lib_object}" "${final_object}"
     COMMENT "Checking BPF library ${lib} inside ${final}"
     VERBATIM)
   add_custom_command(
     OUTPUT "${dir}/${final_c}.skel.h"
-    COMMAND ${BPFSUBSKEL_COMMAND} skel "${final_object}" -o "${dir}/${final_c}.skel.h"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${final_object}" -o "${dir}/${final_c}.skel.h"
             --name ${final_c} --depfile "${dir}/${final_c}.skel.h.d"
     DEPENDS "${final_object}"
     DEPFILE "${dir}/${final_c}.skel.h.d"
@@ -187,7 +186,7 @@ function(_bpfsubskel_add_harness subskel lib final)
     VERBATIM)
   add_custom_command(
     OUTPUT "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h"
-    COMMAND ${BPFSUBSKEL_COMMAND} harness "${lib_object}" "${final_object}"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel harness "${lib_object}" "${final_object}"
             -o "${dir}/${pair}.test.c" --lib-name ${lib_c} --final-name ${final_c}
             ${test_args} --depfile "${dir}/${pair}.test.c.d"
     DEPENDS "${lib_object}" "${final_object}" "${dir}/check.stamp" ${tests}
@@ -266,7 +265,7 @@ function(bpf_object name)
   endif()
   add_custom_command(
     OUTPUT "${output}"
-    COMMAND ${BPFSUBSKEL_COMMAND} link -o "${output}" ${inputs} --depfile "${output}.d"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel link -o "${output}" ${inputs} --depfile "${output}.d"
     DEPENDS ${inputs}
     DEPFILE "${output}.d"
     COMMENT "Linking BPF ${name}.bpf.o"
@@ -277,7 +276,7 @@ function(bpf_object name)
     set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.include")
     add_custom_command(
       OUTPUT "${include_dir}/${c_name}.skel.h"
-      COMMAND ${BPFSUBSKEL_COMMAND} skel "${output}" -o "${include_dir}/${c_name}.skel.h"
+      COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${output}" -o "${include_dir}/${c_name}.skel.h"
               --name ${c_name} --depfile "${include_dir}/${c_name}.skel.h.d"
       DEPENDS "${output}"
       DEPFILE "${include_dir}/${c_name}.skel.h.d"
@@ -363,7 +362,7 @@ function(bpf_subskeleton target lib)
   file(MAKE_DIRECTORY "${include_dir}")
   add_custom_command(
     OUTPUT "${header}"
-    COMMAND ${BPFSUBSKEL_COMMAND} subskel "${lib_object}" -o "${header}" --name ${c_name}
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel subskel "${lib_object}" -o "${header}" --name ${c_name}
             --depfile "${header}.d"
     DEPENDS "${lib_object}"
     DEPFILE "${header}.d"

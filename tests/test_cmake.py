@@ -179,7 +179,8 @@ def project(tmp_path: Path, body: str) -> Path:
 
 
 @pytest.mark.parametrize(("body", "args", "message"), [
-    ("", ["-DBPFSUBSKEL_CLANG=/nonexistent/clang"], "cannot target BPF"),
+    ("", ["-DBPFSUBSKEL_CLANG=/nonexistent/clang"], "clang not found"),
+    ("", ["-DBPFSUBSKEL_CLANG=/bin/true"], "/bin/true cannot target BPF"),
     ("bpf_object(app SOURCES lib.bpf.c LIBRARIES nolib)\n", [],
      "bpf_object(app): LIBRARIES names 'nolib', which is not a target"),
     ("bpf_subskeleton(s nolib)\n", [], "'nolib' is neither a BPF library target nor a .bpf.o"),
