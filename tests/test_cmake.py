@@ -213,3 +213,16 @@ def test_libraries_and_finals_in_any_order(tmp_path: Path) -> None:
     steps = build(tmp_path / "build")
     assert "Generating test harness counters_in_syscalls" in steps
     assert "Generating test harness counters_in_packets" in steps
+
+
+def test_found_through_cmake_prefix_path(tmp_path: Path) -> None:
+    """Installed, site-packages is a prefix: <prefix>/bpfsubskel/cmake/ is searched."""
+    package_cmake = Path(cmake_dir())
+    if package_cmake.parent.name != "bpfsubskel":
+        pytest.skip("bpfsubskel runs from a source checkout, not an installed package")
+    source = project(tmp_path, 'message(STATUS "bpfsubskel ${bpfsubskel_VERSION} found")\n')
+    result = subprocess.run(["cmake", "-S", str(source), "-B", str(tmp_path / "build"),
+                             f"-DCMAKE_PREFIX_PATH={package_cmake.parent.parent}"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "bpfsubskel 0.1.0 found" in result.stdout
