@@ -91,6 +91,12 @@ def _check_section(lib: BpfObject, final: BpfObject, m: Map, fm: Optional[Map]
                 "error", f"variable '{var.name}' {where} of the library is missing; the "
                          "subskeleton's pointer will be NULL (link the current library build)"))
             continue
+        if not bound.is_public and not any(v.name == var.name and v.is_public for v in fm.vars):
+            found.append(Diagnostic(
+                "error", f"variable '{var.name}' {where} of the library is missing; libbpf "
+                         "binds the subskeleton to a static (or hidden) variable of the same "
+                         "name instead (link the current library build)"))
+            continue
         if not bound.is_public:
             found.append(Diagnostic(
                 "error", f"variable '{var.name}' {where}: libbpf binds the subskeleton to a "

@@ -84,16 +84,18 @@ def add_header_arguments(parser: argparse.ArgumentParser, *, input_metavar: str,
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
-def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: list[str]) -> None:
-    """Write an output (only if changed) and its depfile."""
+def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: list[str],
+           extra: Optional[list[tuple[str, str | bytes]]] = None) -> None:
+    """Write an output, its depfile and any extra files: all (if changed) or none."""
     from . import render
 
+    outputs = [*(extra or []), (output, content)]
+    if depfile:
+        outputs.append((depfile, render.depfile_text(output, inputs)))
     try:
-        render.write_if_changed(output, content)
-        if depfile:
-            render.write_depfile(depfile, output, inputs)
-    except OSError as e:
-        fail(e.filename or output, f"cannot write: {e.strerror}")
+        render.write_outputs(outputs)
+    except render.WriteError as e:
+        fail(e.path, e.reason)
 
 
 def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser:

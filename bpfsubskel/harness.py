@@ -129,6 +129,6 @@ def command(args: argparse.Namespace) -> int:
         text = render.render("harness.c.j2",
                              **build_context(lib, final, lib_name, final_name, user_tests))
     runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()
-    finish(os.path.join(os.path.dirname(args.output), RUNTIME_HEADER), runtime, None, [])
-    finish(args.output, text, args.depfile, [args.library, args.final, *args.test])
+    finish(args.output, text, args.depfile, [args.library, args.final, *args.test],
+           extra=[(os.path.join(os.path.dirname(args.output), RUNTIME_HEADER), runtime)])
     return 0

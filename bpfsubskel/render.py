@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,30 +46,70 @@ def render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def write_if_changed(path: str, content: str | bytes) -> bool:
-    """Atomically replace `path` with `text` unless it already holds exactly that.
+class WriteError(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
-    Leaving an unchanged file alone keeps its mtime, so ninja's restat skips everything
-    that depends on it. Returns whether the file was written.
+
+def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
+    """Atomically replace each file whose content differs, all or none.
+
+    An unchanged file is left alone, keeping its mtime, so ninja's restat skips what
+    depends on it. Every changed file is first written to a temporary file beside it;
+    only when all of them exist are they renamed into place, so a failure (say, an
+    unwritable depfile) leaves every output untouched. A symlink is written through,
+    as compilers do; anything else that is not a regular file is refused.
     """
-    data = content.encode() if isinstance(content, str) else content
+    pending: list[tuple[str, str]] = []  # (temporary file, final path)
     try:
-        with open(path, "rb") as f:
-            if f.read() == data:
-                return False
-    except OSError:
-        pass
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix="-" + os.path.basename(path))
+        for path, content in outputs:
+            data = content.encode() if isinstance(content, str) else content
+            target = os.path.realpath(path)
+            if not _differs(target, data, path):
+                continue
+            directory = os.path.dirname(target)
+            try:
+                fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
+                                           suffix="-" + os.path.basename(target))
+            except OSError as e:
+                raise WriteError(path, f"cannot write: {e.strerror}") from None
+            pending.append((tmp, target))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())
+        for tmp, target in pending:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in pending:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def write_if_changed(path: str, content: str | bytes) -> None:
+    write_outputs([(path, content)])
+
+
+def _differs(target: str, data: bytes, shown: str) -> bool:
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return True
+        st = os.stat(target)
+    except FileNotFoundError:
+        return True
+    except OSError as e:
+        raise WriteError(shown, f"cannot write: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise WriteError(shown, "exists and is not a regular file; choose another output path")
+    if st.st_size != len(data):
+        return True
+    with open(target, "rb") as f:
+        return f.read() != data
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def own_files() -> list[str]:
@@ -89,5 +130,3 @@ def depfile_text(target: str, inputs: list[str]) -> str:
     return " \\\n".join(lines) + "\n"
 
 
-def write_depfile(depfile: str, target: str, inputs: list[str]) -> None:
-    write_if_changed(depfile, depfile_text(target, inputs))

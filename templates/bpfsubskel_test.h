@@ -16,7 +16,8 @@
  *	}
  *
  * Output: `#N test:OK|SKIP|FAIL`, `#N/M test/subtest:...`, then
- * `Summary: T/S PASSED, K SKIPPED, F FAILED`. Exit 0, 1 on failure, 77 if all skipped.
+ * `Summary: T/S PASSED, K SKIPPED, F FAILED`. Exit 0, 1 on failure, 77 if all skipped,
+ * 2 on a usage error or when the filters select no test.
  */
 #ifndef BPFSUBSKEL_TEST_H
 #define BPFSUBSKEL_TEST_H
@@ -394,11 +395,14 @@ static void subskel_add_patterns(const char ***list, int *cnt, char *arg, bool s
 	char *save = NULL, *tok;
 
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *pattern = (char *)malloc(strlen(tok) + 3);
+		char *pattern = (char *)malloc(strlen(tok) + 5), *slash = strchr(tok, '/');
 
 		if (!pattern)
 			exit(2);
-		sprintf(pattern, substring ? "*%s*" : "%s", tok);
+		if (substring && slash) /* -t TEST/SUBTEST: a substring of each */
+			sprintf(pattern, "*%.*s*/*%s*", (int)(slash - tok), tok, slash + 1);
+		else
+			sprintf(pattern, substring ? "*%s*" : "%s", tok);
 		*list = (const char **)realloc((void *)*list, sizeof(**list) * (size_t)(*cnt + 1));
 		if (!*list)
 			exit(2);
@@ -466,6 +470,10 @@ static int subskel_test_main(int argc, char **argv, const struct subskel_test_de
 		subskel_env.failed = false;
 		subskel_env.skipped = false;
 		tests[i].run();
+		/* Every subtest filtered out and nothing failed outside them: not run. */
+		if (subskel_subtest_num > 0 && subskel_env.subtests_run == subtests_before &&
+		    !subskel_env.failed)
+			continue;
 		if (subskel_env.subtests_run > subtests_before) {
 			int run = subskel_env.subtests_run - subtests_before;
 
@@ -490,6 +498,11 @@ static int subskel_test_main(int argc, char **argv, const struct subskel_test_de
 		return 0;
 	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n", tests_ok,
 	       subskel_env.subtests_ok, tests_skipped, tests_failed);
+	if (!tests_run) {
+		/* A filter that matches nothing is a mistake, not a pass. */
+		fprintf(stderr, "no test matched the filters (-l lists them)\n");
+		return 2;
+	}
 	if (tests_failed)
 		return 1;
 	return tests_run && tests_skipped == tests_run ? 77 : 0;

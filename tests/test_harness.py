@@ -45,13 +45,14 @@ def objs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         objs[f"counters_{variant}"] = link(f"counters_{variant}",
                                            cc("counters.bpf.c", variant, define))
     apps = {name: cc(f"{name}.bpf.c", name) for name in
-            ("xdp_app", "tp_app", "shadow_app", "verbose_app")}
+            ("xdp_app", "tp_app", "shadow_app", "verbose_app", "stale_app")}
     objs["xdp_app"] = link("xdp_app", apps["xdp_app"], objs["counters"])
     objs["tp_app"] = link("tp_app", apps["tp_app"], objs["counters"])
     for variant in ("no_var", "no_map", "no_prog", "narrow"):
         objs[f"xdp_{variant}"] = link(f"xdp_{variant}", apps["xdp_app"],
                                       objs[f"counters_{variant}"])
     objs["shadow_app"] = link("shadow_app", apps["shadow_app"], objs["counters"])
+    objs["stale_app"] = link("stale_app", apps["stale_app"], objs["counters_no_var"])
     objs["verbose_app"] = link("verbose_app", objs["counters"], apps["verbose_app"])
     objs["verbose_single"] = link("verbose_single", cc("counters.bpf.c", "c2"),
                                   apps["verbose_app"], tool="bpftool")
@@ -136,6 +137,8 @@ BROKEN = {
     "xdp_no_prog": ("program 'counters_probe' of the library is missing", "subskel_opens"),
     "shadow_app": ("variable 'packets' in '.bss': libbpf binds the subskeleton to a static",
                    "addresses"),
+    "stale_app": ("variable 'dropped' in '.bss' of the library is missing; libbpf binds the "
+                  "subskeleton to a static", "symbols_resolve"),
     "xdp_narrow": ("variable 'bytes' in '.bss' has a different type here: unsigned long long "
                    "(8 bytes) in the library, unsigned int (4 bytes) here", "addresses"),
     "verbose_single": ("variable 'verbosity' in '.data': BTF offset 0 disagrees with its "
@@ -197,6 +200,16 @@ def test_filters(xdp_harness: Path) -> None:
 
     _, statuses, _, _ = run(xdp_harness, "-a", "pair", "-d", "pair/kernel_values")
     assert set(statuses) == {"pair"} | {f"pair/{s}" for s in BUILTIN[:-1]}
+
+    _, statuses, _, _ = run(xdp_harness, "-t", "pair/opens")
+    assert statuses == {"pair/final_opens": "OK", "pair/subskel_opens": "OK", "pair": "OK"}
+
+    # A filter that selects nothing fails (a typo must not turn a test run green), and a
+    # test whose subtests were all filtered out is not reported.
+    code, statuses, summary, _ = run(xdp_harness, "-t", "nosuchtest")
+    assert (code, statuses, summary) == (2, {}, (0, 0, 0, 0))
+    code, statuses, _, _ = run(xdp_harness, "-a", "pair/nosuchsubtest")
+    assert (code, statuses) == (2, {})
 
     listed = subprocess.run([str(xdp_harness), "-l"], capture_output=True, text=True)
     assert listed.stdout.split() == ["pair", *USER]
