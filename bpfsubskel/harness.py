@@ -108,7 +108,10 @@ def user_tests_in(paths: list[str], lib_name: str) -> list[str]:
                 raise InputError(path, f"SUBSKEL_TEST({lib}, {name}) is for '{lib}', but this "
                                        f"harness tests '{lib_name}'; use SUBSKEL_TEST("
                                        f"{lib_name}, {name}) or --lib-name {lib}")
-            if name in names or name == "pair":
+            if name == "pair":
+                raise InputError(path, "the test name 'pair' is taken by the built-in tests; "
+                                       "rename the test")
+            if name in names:
                 raise InputError(path, f"test '{name}' is defined twice; rename one")
             names.append(name)
     return names

@@ -13,7 +13,7 @@ import os
 import tempfile
 from typing import Callable
 
-from .errors import CorruptData, InputError
+from .errors import InputError, reading
 
 HELP = "statically link BPF objects with libbpf (bpftool gen object without bpftool)"
 DESCRIPTION = """\
@@ -94,24 +94,45 @@ class _Libbpf:
 
 
 def link(inputs: list[str], output: str, check_input: Callable[[str], None]) -> bytes:
-    """Link `inputs`, relink until stable, and return the bytes of the result."""
+    """Link `inputs`, relink until stable, and return the bytes of the result.
+
+    Relinking repairs stale weak-override offsets, but libbpf's linker matches BTF
+    variables to symbols by name only, so relinking an object holding a static and a
+    global of one name in one section can give the global the static's offset. Of the
+    rounds, the first whose BTF agrees with its symbols wins; the stable one otherwise.
+    """
     for path in inputs:
         check_input(path)
     libbpf = _Libbpf()
     with tempfile.TemporaryDirectory(prefix="bpfsubskel-link-") as tmp:
-        previous = os.path.join(tmp, "round0.o")
-        libbpf.link_once(inputs, previous)
-        with open(previous, "rb") as f:
-            data = f.read()
+        rounds = [os.path.join(tmp, "round0.o")]
+        libbpf.link_once(inputs, rounds[0])
         for round_no in range(1, MAX_ROUNDS + 1):
-            current = os.path.join(tmp, f"round{round_no}.o")
-            libbpf.link_once([previous], current)
-            with open(current, "rb") as f:
-                relinked = f.read()
-            if relinked == data:
-                return data
-            data, previous = relinked, current
-    raise InputError(output, f"the linked object still changes after {MAX_ROUNDS} relinks")
+            rounds.append(os.path.join(tmp, f"round{round_no}.o"))
+            libbpf.link_once([rounds[-2]], rounds[-1])
+            if _read(rounds[-1]) == _read(rounds[-2]):
+                break
+        else:
+            raise InputError(output, f"the linked object still changes after {MAX_ROUNDS} "
+                                     "relinks")
+        for path in rounds:
+            if _btf_agrees_with_symbols(path):
+                return _read(path)
+        return _read(rounds[-1])
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _btf_agrees_with_symbols(path: str) -> bool:
+    from .model import load
+
+    try:
+        return not load(path).warnings
+    except InputError:
+        return True  # nothing our model can judge; libbpf accepted it
 
 
 def _check_bpf_object(path: str) -> None:
@@ -120,13 +141,11 @@ def _check_bpf_object(path: str) -> None:
 
     try:
         with open(path, "rb") as f:
-            BpfElf(f.read())
+            data = f.read()
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror}") from None
-    except CorruptData as e:
-        raise InputError(path, str(e)) from None
-    except (ValueError, IndexError, KeyError) as e:
-        raise InputError(path, f"corrupt or truncated BPF object ({e})") from None
+    with reading(path):
+        BpfElf(data)
 
 
 def command(args: argparse.Namespace) -> int:

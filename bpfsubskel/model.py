@@ -13,16 +13,15 @@ bpftool's generators walk. Two deliberate differences:
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Optional
 
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
 from .errors import CorruptData, InputError, reading
-from .names import identifier_problem, sanitize
+from .names import C_CXX_KEYWORDS, identifier_problem, sanitize
 
-# Prefixes of ELF sections that libbpf turns into internal (global data) maps.
-DATA_PREFIXES = (".data", ".rodata", ".bss")
 KCONFIG_SEC = ".kconfig"
 KSYMS_SEC = ".ksyms"
 MAPS_SEC = ".maps"
@@ -200,6 +199,11 @@ class _Builder:
         for sec in self.elf.sections:  # section index order, as libbpf
             if not _is_data_section(sec):
                 continue
+            if not all(" " <= ch <= "~" and ch not in '"\\' for ch in sec.name):
+                raise CorruptData(
+                    f"section name {sec.name!r} cannot be written in a C string literal; "
+                    "use letters, digits, '.', '_' or '-'"
+                )
             datasec = self.datasecs.get(sec.name)
             m = Map(
                 MapKind.DATA,
@@ -226,6 +230,8 @@ class _Builder:
             linkage = LINKAGE_BY_NUMBER.get(var_type.linkage)
             if linkage is None:
                 raise CorruptData(f"variable '{var_type.name}' has invalid linkage")
+            if linkage == Linkage.EXTERN:
+                continue  # an extern placed in a section: defined elsewhere, listed as such
             offset = info.offset
             weak = False
             if linkage == Linkage.GLOBAL:
@@ -234,27 +240,49 @@ class _Builder:
                     raise CorruptData(
                         f"variable '{var_type.name}' in '{sec.name}' has no ELF symbol"
                     )
+                if sym.shndx != sec.index:
+                    other = self.elf.sections[sym.shndx].name \
+                        if sym.shndx < len(self.elf.sections) else "?"
+                    raise CorruptData(
+                        f"variable '{var_type.name}' is listed in BTF section '{sec.name}' but "
+                        f"its symbol is in '{other}' (a clang bug, seen with zero-initialised "
+                        "unions); initialise it or give it an explicit SEC()"
+                    )
                 offset = sym.value
                 weak = sym.bind == E.STB_WEAK
                 if linked and info.offset != sym.value:
-                    self.warnings.append(
-                        f"'{var_type.name}' in '{sec.name}': BTF offset {info.offset} "
-                        f"disagrees with its symbol at {sym.value} (stale weak override from "
-                        "the static linker); libbpf will use the BTF offset at runtime. "
-                        "Link the object again (bpfsubskel link) to fix it"
-                    )
+                    self.warnings.append(self._offset_warning(var_type.name, sec, info.offset,
+                                                              sym.value))
                 if sym.visibility in (E.STV_HIDDEN, E.STV_INTERNAL):
                     linkage = Linkage.STATIC
             if offset + info.size > sec.size:
                 raise CorruptData(
                     f"variable '{var_type.name}' lies outside section '{sec.name}'"
                 )
-            btf_offset = info.offset if linked or linkage == Linkage.STATIC else offset
+            # The offset libbpf uses: a linked DATASEC's as is; in raw clang output libbpf
+            # sets globals (hidden ones too) from their symbols and leaves statics alone.
+            global_in_btf = var_type.linkage == Linkage.GLOBAL
+            btf_offset = info.offset if linked or not global_in_btf else offset
             result.append(Var(var_type.name, var_type.type, offset, info.size, linkage,
                               btf_offset, weak))
         # libbpf sorts by offset; keep BTF order among equal offsets for determinism.
         result.sort(key=lambda v: v.offset)
         return result
+
+    def _offset_warning(self, name: str, sec: E.Section, btf_offset: int, sym_offset: int
+                        ) -> str:
+        shadow = any(
+            s.name == name and s.bind == E.STB_LOCAL and s.shndx == sec.index
+            and s.value == btf_offset for s in self.elf.symbols
+        )
+        if shadow:
+            return (f"'{name}' in '{sec.name}': BTF offset {btf_offset} is that of a static "
+                    f"variable of the same name, not of the global at {sym_offset} (libbpf's "
+                    "linker confuses them when it relinks); rename the static")
+        return (f"'{name}' in '{sec.name}': BTF offset {btf_offset} disagrees with its symbol "
+                f"at {sym_offset} (stale weak override from the static linker); libbpf will "
+                "use the BTF offset at runtime. Link the object again (bpfsubskel link) to "
+                "fix it")
 
     def _kconfig_maps(self) -> list[Map]:
         datasec = self.datasecs.get(KCONFIG_SEC)
@@ -274,7 +302,7 @@ class _Builder:
         kvars = []
         for var_type, size, align in externs:
             offset = -(-offset // align) * align
-            kvars.append(Var(var_type.name, var_type.type, offset, size, Linkage.GLOBAL, 0))
+            kvars.append(Var(var_type.name, var_type.type, offset, size, Linkage.GLOBAL, offset))
             offset += size
         return [
             Map(MapKind.KCONFIG, lookup_name=KCONFIG_SEC, ident="kconfig", section=KCONFIG_SEC,
@@ -312,6 +340,13 @@ class _Builder:
                 problem = identifier_problem(v.name)
                 if problem:
                     raise CorruptData(f"variable name '{v.name}' {problem}")
+                for member in _inline_member_names(self.btf, v.type_id):
+                    if member in C_CXX_KEYWORDS:
+                        raise CorruptData(
+                            f"variable '{v.name}' has an anonymous struct or union with a "
+                            f"member named '{member}', which C++ cannot compile; give the type "
+                            "a name or rename the member"
+                        )
 
     # -- programs and externs -----------------------------------------------------------
 
@@ -355,6 +390,20 @@ class _Builder:
             and t.name not in bound
         }
         return sorted(names)
+
+
+def _inline_member_names(btf: Btf, type_id: int, depth: int = 0) -> Iterator[str]:
+    """Member names the generated C prints: those of anonymous structs/unions, inlined."""
+    if depth > 8:
+        return
+    t = btf.skip_modifiers(type_id)
+    while t.kind in (Kind.PTR, Kind.ARRAY):
+        t = btf.skip_modifiers(t.elem_type if t.kind == Kind.ARRAY else t.type)
+    if t.kind in (Kind.STRUCT, Kind.UNION) and not t.name:
+        for m in t.members:
+            if m.name:
+                yield m.name
+            yield from _inline_member_names(btf, m.type, depth + 1)
 
 
 def _is_data_section(sec: E.Section) -> bool:

@@ -24,10 +24,9 @@ C_CXX_KEYWORDS = frozenset(
     _Thread_local
     """.split()
 )
-
-
-def is_identifier(name: str) -> bool:
-    return bool(_IDENT.match(name)) and name not in C_CXX_KEYWORDS
+# Macros that the generated headers' includes or GNU C modes define: a variable of this
+# name would be macro-expanded into nonsense.
+PREDEFINED_MACROS = frozenset("errno stdin stdout stderr NULL EOF linux unix i386".split())
 
 
 def sanitize(text: str) -> str:
@@ -51,6 +50,8 @@ def identifier_problem(name: str) -> str | None:
         return "is empty"
     if name in C_CXX_KEYWORDS:
         return "is a C or C++ keyword"
+    if name in PREDEFINED_MACROS:
+        return "is a standard C macro (a generated header would not compile)"
     if name[0].isdigit():
         return "starts with a digit"
     if not _IDENT.match(name):

@@ -96,6 +96,7 @@ def _layout(obj: BpfObject, m: Map) -> list[str]:
     members = []
     offset = 0
     pads = 0
+    names = {v.name for v in m.public_vars}
     for var in m.public_vars:
         if offset > var.offset:
             raise CorruptData(
@@ -103,6 +104,8 @@ def _layout(obj: BpfObject, m: Map) -> list[str]:
             )
         align = min(obj.btf.align_of(var.type_id), 4)
         if -(-offset // align) * align != var.offset:
+            while f"__pad{pads}" in names:  # a BPF global may be called __pad0
+                pads += 1
             members.append(f"char __pad{pads}[{var.offset - offset}]")
             pads += 1
         members.append(printer.decl(var.type_id, var.name, 2))
