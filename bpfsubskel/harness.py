@@ -31,7 +31,9 @@ map, program and variable resolves; each variable is at the final skeleton's add
 writes before load are the maps' initial values; after load the subskeleton sees the
 kernel's maps (skipped without privilege, failed under BPFSUBSKEL_REQUIRE_LOAD=1).
 User tests are functions written with SUBSKEL_TEST(lib, name) in --test files.
-Exit status 0 when all pass, 1 on a failure, 77 when everything was skipped.
+The program takes -t/-a/-d NAME filters, -v and -l. Exit status 0 when all pass, 1 on
+a failure, 77 when everything was skipped, 2 on a usage error or when the filters
+select no test.
 """
 
 RUNTIME_HEADER = "bpfsubskel_test.h"

@@ -68,15 +68,22 @@ int subskel_load(struct bpf_object *obj);
 int subskel_attach(struct bpf_object *obj);
 int subskel_run(struct bpf_object *obj, const char *prog_name, const void *data,
 		unsigned int data_size, unsigned int *retval);
-/* Built-in checks of the generated harness, one call per library variable. */
-void subskel_check_initial(void *var, size_t size, const void *initial, size_t initial_size,
-			   size_t offset, unsigned int seed, const char *name);
-void subskel_check_kernel(void *var, size_t size, struct bpf_map *map, size_t offset,
-			  bool writable, unsigned int seed, const char *name);
+/* Built-in checks of the generated harness, one call per library variable; failures
+ * name the line of the harness that called them. */
+#define subskel_check_initial(...) subskel_check_initial_at(__FILE__, __LINE__, __VA_ARGS__)
+#define subskel_check_kernel(...) subskel_check_kernel_at(__FILE__, __LINE__, __VA_ARGS__)
+void subskel_check_initial_at(const char *file, int line, void *var, size_t size,
+			      const void *initial, size_t initial_size, size_t offset,
+			      unsigned int seed, const char *name);
+void subskel_check_kernel_at(const char *file, int line, void *var, size_t size,
+			     struct bpf_map *map, size_t offset, bool writable, unsigned int seed,
+			     const char *name);
 bool subskel_load_refused(int err);
 
 #define SUBSKEL_CHECK_(ok, name, ...) \
 	subskel_test__check((ok), __FILE__, __LINE__, (name), __VA_ARGS__)
+#define SUBSKEL_CHECK_AT_(ok, name, ...) \
+	subskel_test__check((ok), file, line, (name), __VA_ARGS__)
 
 #define ASSERT_TRUE(cond, name) ({						\
 	bool ___ok = (cond);							\
@@ -331,23 +338,24 @@ static void subskel_fill(unsigned char *dst, size_t size, unsigned int seed)
 
 /* Before load: a write through the subskeleton's pointer must land in the map's initial
  * value at the variable's offset in the final object (libbpf binds by BTF offset). */
-void subskel_check_initial(void *var, size_t size, const void *initial, size_t initial_size,
-			   size_t offset, unsigned int seed, const char *name)
+void subskel_check_initial_at(const char *file, int line, void *var, size_t size,
+			      const void *initial, size_t initial_size, size_t offset,
+			      unsigned int seed, const char *name)
 {
 	unsigned char *saved = (unsigned char *)malloc(size + 1);
 	unsigned char *pattern = (unsigned char *)malloc(size + 1);
 
-	if (!saved || !pattern || !SUBSKEL_CHECK_(var != NULL, name,
+	if (!saved || !pattern || !SUBSKEL_CHECK_AT_(var != NULL, name,
 						  "the subskeleton's pointer is NULL"))
 		goto out;
-	if (!SUBSKEL_CHECK_(offset + size <= initial_size, name,
+	if (!SUBSKEL_CHECK_AT_(offset + size <= initial_size, name,
 			    "offset %zu + %zu is past the map's %zu bytes", offset, size,
 			    initial_size))
 		goto out;
 	memcpy(saved, var, size);
 	subskel_fill(pattern, size, seed);
 	memcpy(var, pattern, size);
-	SUBSKEL_CHECK_(memcmp((const unsigned char *)initial + offset, pattern, size) == 0, name,
+	SUBSKEL_CHECK_AT_(memcmp((const unsigned char *)initial + offset, pattern, size) == 0, name,
 		       "a write through the subskeleton did not reach offset %zu of the map's "
 		       "initial value", offset);
 	memcpy(var, saved, size);
@@ -358,8 +366,9 @@ out:
 
 /* After load: the subskeleton's view is the kernel map's value (written through it, if
  * the section is writable, and read back with bpf_map_lookup_elem). */
-void subskel_check_kernel(void *var, size_t size, struct bpf_map *map, size_t offset,
-			  bool writable, unsigned int seed, const char *name)
+void subskel_check_kernel_at(const char *file, int line, void *var, size_t size,
+			     struct bpf_map *map, size_t offset, bool writable, unsigned int seed,
+			     const char *name)
 {
 	size_t value_size = bpf_map__value_size(map);
 	unsigned char *value = (unsigned char *)calloc(1, value_size);
@@ -367,9 +376,9 @@ void subskel_check_kernel(void *var, size_t size, struct bpf_map *map, size_t of
 	unsigned char *pattern = (unsigned char *)malloc(size + 1);
 	int zero = 0;
 
-	if (!value || !saved || !pattern || !SUBSKEL_CHECK_(var != NULL, name, "the subskeleton's pointer is NULL"))
+	if (!value || !saved || !pattern || !SUBSKEL_CHECK_AT_(var != NULL, name, "the subskeleton's pointer is NULL"))
 		goto out;
-	if (!SUBSKEL_CHECK_(offset + size <= value_size, name,
+	if (!SUBSKEL_CHECK_AT_(offset + size <= value_size, name,
 			    "offset %zu + %zu is past the map's %zu bytes", offset, size, value_size))
 		goto out;
 	memcpy(saved, var, size);
@@ -378,9 +387,9 @@ void subskel_check_kernel(void *var, size_t size, struct bpf_map *map, size_t of
 		subskel_fill(pattern, size, seed);
 		memcpy(var, pattern, size);
 	}
-	if (SUBSKEL_CHECK_(bpf_map_lookup_elem(bpf_map__fd(map), &zero, value) == 0, name,
+	if (SUBSKEL_CHECK_AT_(bpf_map_lookup_elem(bpf_map__fd(map), &zero, value) == 0, name,
 			   "reading the kernel map failed (errno %d)", errno))
-		SUBSKEL_CHECK_(memcmp(value + offset, pattern, size) == 0, name,
+		SUBSKEL_CHECK_AT_(memcmp(value + offset, pattern, size) == 0, name,
 			       "the kernel map differs from the subskeleton at offset %zu", offset);
 	if (writable)
 		memcpy(var, saved, size);
