@@ -10,7 +10,7 @@ import argparse
 import gc
 import importlib
 import sys
-from typing import NoReturn, Optional
+from typing import Any, Callable, NoReturn, Optional
 
 from . import __version__
 from .errors import InputError
@@ -82,6 +82,18 @@ def add_header_arguments(parser: argparse.ArgumentParser, *, input_metavar: str,
                         help=f"C name of the {what} (default: file name without .bpf.o)")
     parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+
+
+def generate_header(args: argparse.Namespace, generate: Callable[[Any, str], str]) -> int:
+    """The whole of `subskel` and `skel`: name, model, render, write."""
+    from .errors import reading
+
+    name = object_name(args.name, args.object)
+    obj = load_object(args.object, args.werror)
+    with reading(args.object):
+        header = generate(obj, name)
+    finish(args.output, header, args.depfile, [args.object])
+    return 0
 
 
 def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: list[str],

@@ -22,6 +22,15 @@ class CorruptData(Exception):
     """
 
 
+def read_input(path: str) -> bytes:
+    """The bytes of an input file; an unreadable one is an InputError about it."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror}") from None
+
+
 # What parsers (ours, pyelftools, struct) raise on data they cannot make sense of.
 _PARSE_ERRORS = (CorruptData, ValueError, IndexError, KeyError, UnicodeDecodeError,
                  OverflowError, RecursionError)

@@ -13,7 +13,7 @@ import os
 import tempfile
 from typing import Callable
 
-from .errors import InputError, reading
+from .errors import InputError, read_input, reading
 
 HELP = "statically link BPF objects with libbpf (bpftool gen object without bpftool)"
 DESCRIPTION = """\
@@ -139,11 +139,7 @@ def _check_bpf_object(path: str) -> None:
     """Give our own one-line error for inputs that are not BPF objects at all."""
     from .elf import BpfElf
 
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror}") from None
+    data = read_input(path)
     with reading(path):
         BpfElf(data)
 

@@ -19,7 +19,7 @@ from typing import Optional
 
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
-from .errors import CorruptData, InputError, reading
+from .errors import CorruptData, read_input, reading
 from .names import C_CXX_KEYWORDS, identifier_problem, sanitize
 
 KCONFIG_SEC = ".kconfig"
@@ -120,11 +120,7 @@ class BpfObject:
 
 def load(path: str) -> BpfObject:
     """Read a BPF object file into the model. Bad input raises InputError."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror}") from None
+    data = read_input(path)
     with reading(path):
         return _Builder(path, data).build()
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, Optional
 
 from . import render
 from .cdecl import DeclPrinter
-from .errors import CorruptData, reading
+from .errors import CorruptData
 from .model import BpfObject, Map, MapKind
 
 HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object"
@@ -133,11 +133,6 @@ def generate(obj: BpfObject, name: str) -> str:
 
 
 def command(args: argparse.Namespace) -> int:
-    from .cli import finish, load_object, object_name
+    from .cli import generate_header
 
-    name = object_name(args.name, args.object)
-    obj = load_object(args.object, args.werror)
-    with reading(args.object):
-        header = generate(obj, name)
-    finish(args.output, header, args.depfile, [args.object])
-    return 0
+    return generate_header(args, generate)

@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 
 from . import render
 from .cdecl import DeclPrinter
-from .errors import reading
 from .model import BpfObject, Map
 
 HELP = "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object"
@@ -98,11 +97,6 @@ def generate(obj: BpfObject, name: str) -> str:
 
 
 def command(args: argparse.Namespace) -> int:
-    from .cli import finish, load_object, object_name
+    from .cli import generate_header
 
-    name = object_name(args.name, args.object)
-    obj = load_object(args.object, args.werror)
-    with reading(args.object):
-        header = generate(obj, name)
-    finish(args.output, header, args.depfile, [args.object])
-    return 0
+    return generate_header(args, generate)

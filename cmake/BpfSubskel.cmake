@@ -155,6 +155,18 @@ function(_bpfsubskel_transitive_libraries out target)
   set(${out} "${seen}" PARENT_SCOPE)
 endfunction()
 
+# The custom command making <dir>/<c_name>.skel.h from a BPF object.
+function(_bpfsubskel_skeleton_command object c_name dir comment)
+  add_custom_command(
+    OUTPUT "${dir}/${c_name}.skel.h"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${object}" -o "${dir}/${c_name}.skel.h"
+            --name ${c_name} --depfile "${dir}/${c_name}.skel.h.d"
+    DEPENDS "${object}"
+    DEPFILE "${dir}/${c_name}.skel.h.d"
+    COMMENT "${comment}"
+    VERBATIM)
+endfunction()
+
 # A harness for one (library, final object) pair: check at build time, then a test.
 function(_bpfsubskel_add_harness subskel lib final)
   get_target_property(lib_object ${subskel} BPF_SUBSKEL_OBJECT)
@@ -176,14 +188,8 @@ function(_bpfsubskel_add_harness subskel lib final)
     DEPENDS "${lib_object}" "${final_object}"
     COMMENT "Checking BPF library ${lib} inside ${final}"
     VERBATIM)
-  add_custom_command(
-    OUTPUT "${dir}/${final_c}.skel.h"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${final_object}" -o "${dir}/${final_c}.skel.h"
-            --name ${final_c} --depfile "${dir}/${final_c}.skel.h.d"
-    DEPENDS "${final_object}"
-    DEPFILE "${dir}/${final_c}.skel.h.d"
-    COMMENT "Generating skeleton of ${final} for the ${pair} harness"
-    VERBATIM)
+  _bpfsubskel_skeleton_command("${final_object}" ${final_c} "${dir}"
+                               "Generating skeleton of ${final} for the ${pair} harness")
   add_custom_command(
     OUTPUT "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel harness "${lib_object}" "${final_object}"
@@ -274,14 +280,8 @@ function(bpf_object name)
   if(arg_SKELETON)
     _bpfsubskel_c_name(c_name ${name})
     set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.include")
-    add_custom_command(
-      OUTPUT "${include_dir}/${c_name}.skel.h"
-      COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${output}" -o "${include_dir}/${c_name}.skel.h"
-              --name ${c_name} --depfile "${include_dir}/${c_name}.skel.h.d"
-      DEPENDS "${output}"
-      DEPFILE "${include_dir}/${c_name}.skel.h.d"
-      COMMENT "Generating ${c_name}.skel.h"
-      VERBATIM)
+    _bpfsubskel_skeleton_command("${output}" ${c_name} "${include_dir}"
+                                 "Generating ${c_name}.skel.h")
     file(MAKE_DIRECTORY "${include_dir}")
     add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${c_name}.skel.h")
     # The object's own target builds it first (else Makefiles would run its rules twice).
