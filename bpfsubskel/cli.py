@@ -32,10 +32,6 @@ SUMMARIES = {
 }
 
 
-class UsageError(Exception):
-    pass
-
-
 def fail(path: str, message: str) -> NoReturn:
     raise InputError(path, message)
 

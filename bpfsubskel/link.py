@@ -105,32 +105,28 @@ def link(inputs: list[str], output: str, check_input: Callable[[str], None]) -> 
         check_input(path)
     libbpf = _Libbpf()
     with tempfile.TemporaryDirectory(prefix="bpfsubskel-link-") as tmp:
-        rounds = [os.path.join(tmp, "round0.o")]
-        libbpf.link_once(inputs, rounds[0])
+        path = os.path.join(tmp, "round0.o")
+        libbpf.link_once(inputs, path)
+        rounds = [read_input(path)]
         for round_no in range(1, MAX_ROUNDS + 1):
-            rounds.append(os.path.join(tmp, f"round{round_no}.o"))
-            libbpf.link_once([rounds[-2]], rounds[-1])
-            if _read(rounds[-1]) == _read(rounds[-2]):
+            previous, path = path, os.path.join(tmp, f"round{round_no}.o")
+            libbpf.link_once([previous], path)
+            data = read_input(path)
+            if data == rounds[-1]:
                 break
+            rounds.append(data)
         else:
             raise InputError(output, f"the linked object still changes after {MAX_ROUNDS} "
                                      "relinks")
-        for path in rounds:
-            if _btf_agrees_with_symbols(path):
-                return _read(path)
-        return _read(rounds[-1])
+    return next((data for data in rounds if _btf_agrees_with_symbols(output, data)),
+                rounds[-1])
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def _btf_agrees_with_symbols(path: str) -> bool:
-    from .model import load
+def _btf_agrees_with_symbols(output: str, data: bytes) -> bool:
+    from .model import from_bytes
 
     try:
-        return not load(path).warnings
+        return not from_bytes(output, data).warnings
     except InputError:
         return True  # nothing our model can judge; libbpf accepted it
 

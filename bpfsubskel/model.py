@@ -120,7 +120,11 @@ class BpfObject:
 
 def load(path: str) -> BpfObject:
     """Read a BPF object file into the model. Bad input raises InputError."""
-    data = read_input(path)
+    return from_bytes(path, read_input(path))
+
+
+def from_bytes(path: str, data: bytes) -> BpfObject:
+    """The model of an object already in memory; `path` names it in errors."""
     with reading(path):
         return _Builder(path, data).build()
 

@@ -87,10 +87,6 @@ def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
                 os.unlink(tmp)
 
 
-def write_if_changed(path: str, content: str | bytes) -> None:
-    write_outputs([(path, content)])
-
-
 def _differs(target: str, data: bytes, shown: str) -> bool:
     try:
         st = os.stat(target)
