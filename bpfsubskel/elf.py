@@ -31,6 +31,10 @@ STT_FUNC = 2
 STV_INTERNAL = 1
 STV_HIDDEN = 2
 SHN_UNDEF = 0
+# A NOBITS section (.bss) has no bytes in the file to bound its size, and it becomes a
+# map value, which the kernel caps at KMALLOC_MAX_SIZE (a few MiB): anything near this
+# limit is corrupt data, not a program.
+MAX_NOBITS_SIZE = 256 << 20
 
 
 class Section(NamedTuple):
@@ -87,10 +91,12 @@ class BpfElf:
         self.sections: list[Section] = []
         for index, sec in enumerate(elf.iter_sections()):
             h = sec.header
-            self.sections.append(
-                Section(index, sec.name, _SECTION_TYPES.get(h["sh_type"], -1), h["sh_flags"],
-                        h["sh_size"], h["sh_offset"], h["sh_link"])
-            )
+            section = Section(index, sec.name, _SECTION_TYPES.get(h["sh_type"], -1),
+                              h["sh_flags"], h["sh_size"], h["sh_offset"], h["sh_link"])
+            if section.type == SHT_NOBITS and section.size > MAX_NOBITS_SIZE:
+                raise CorruptData(f"section '{section.name}' claims {section.size} bytes, "
+                                  "more than any BPF map value can hold")
+            self.sections.append(section)
 
     def section_bytes(self, section: Section) -> bytes:
         if section.type == SHT_NOBITS:

@@ -145,5 +145,21 @@ def test_corrupt_btf(good_object: Path, tmp_path: Path) -> None:
         assert not (tmp_path / "x.h").exists(), what
 
 
+def test_huge_bss_size(good_object: Path, tmp_path: Path) -> None:
+    """A corrupt .bss size must not be allocated: it has no bytes in the file to bound it."""
+    from bpfsubskel.elf import BpfElf
+
+    data = bytearray(good_object.read_bytes())
+    bss = BpfElf(bytes(data)).by_name[".bss"]
+    shoff = int.from_bytes(data[0x28:0x30], "little")
+    size_field = shoff + bss.index * 64 + 32  # Elf64_Shdr.sh_size
+    data[size_field : size_field + 8] = (1 << 50).to_bytes(8, "little")
+    bad = tmp_path / "huge.bpf.o"
+    bad.write_bytes(data)
+    result = run_cli("subskel", bad, "-o", tmp_path / "x.h")
+    assert_clean_error(result, bad, "section '.bss' claims 1125899906842624 bytes")
+    assert not (tmp_path / "x.h").exists()
+
+
 def run_in_process(path: Path, out: Path) -> int:
     return cli.main(["subskel", str(path), "-o", str(out)])
