@@ -10,10 +10,12 @@ BTF offset order (missing: a silent NULL; a static one: the wrong variable), at 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NamedTuple, Optional
 
 from .btf import MAX_RESOLVE_DEPTH, MODIFIERS, Btf, BtfType, Kind
+from .errors import InputError
 from .model import BpfObject, Map, MapKind, Var
 
 HELP = "check statically that a BPF library works inside a final BPF object"
@@ -27,7 +29,8 @@ Errors (exit status 1, one `FINAL: error: ...` line each, all reported): a libra
 variable, map or program missing from the final object; a different type layout;
 a same-named static variable libbpf would bind to instead; a stale BTF offset.
 Warnings (exit 0): a library __weak default overridden with a different value.
-A compatible pair prints nothing and exits 0. Unreadable input exits 2.
+A compatible pair prints nothing and exits 0 (and touches --stamp, for build
+systems). Unreadable input exits 2.
 """
 
 _SCALARS = frozenset({Kind.INT, Kind.ENUM, Kind.ENUM64})
@@ -37,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("library", metavar="LIB.bpf.o", help="the BPF library object")
     parser.add_argument("final", metavar="FINAL.bpf.o", help="a final object linking it")
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--stamp", metavar="S",
+                        help="touch S when the pair is compatible (a build-system stamp)")
+    parser.add_argument("--depfile", metavar="D",
+                        help="write a gcc-style depfile for S (needs --stamp)")
 
 
 class Diagnostic(NamedTuple):
@@ -232,10 +239,24 @@ def _describe(t: BtfType) -> str:
 def command(args: argparse.Namespace) -> int:
     from .model import load
 
+    if args.depfile and not args.stamp:
+        raise InputError(args.depfile, "--depfile names the dependencies of --stamp; pass both")
     lib, final = load(args.library), load(args.final)
     found = check(lib, final)
     for d in found:
         print(f"{args.final}: {d.severity}: {d.message} [library {args.library}]",
               file=sys.stderr)
     errors = [d for d in found if d.severity == "error" or args.werror]
-    return 1 if errors else 0
+    if errors:
+        return 1
+    if args.stamp:
+        _touch(args.stamp, args.depfile, [args.library, args.final])
+    return 0
+
+
+def _touch(stamp: str, depfile: Optional[str], inputs: list[str]) -> None:
+    """A stamp is always touched (its age is what the build tool compares)."""
+    from .cli import finish
+
+    finish(stamp, b"", depfile, inputs)
+    os.utime(stamp)

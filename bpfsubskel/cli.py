@@ -114,6 +114,11 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
     parser.add_argument("--version", action="version", version=f"bpfsubskel {__version__}")
     parser.add_argument("--cmakedir", action="store_true",
                         help="print the directory of the CMake package (for -Dbpfsubskel_DIR=)")
+    parser.add_argument("--includedir", action="store_true",
+                        help="print the directory of bpfsubskel_test.h (for harnesses built "
+                             "with --no-runtime-header)")
+    parser.add_argument("--mesondir", action="store_true",
+                        help="print the directory holding the Meson fallback subprojects/")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         if name == with_commands:
@@ -139,11 +144,13 @@ def _main(argv: list[str]) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
-    if args.cmakedir:
-        from .render import resource_dir
+    for flag, resource in (("cmakedir", "cmake"), ("includedir", "templates"),
+                           ("mesondir", "meson")):
+        if getattr(args, flag):
+            from .render import resource_dir
 
-        print(resource_dir("cmake"))
-        return 0
+            print(resource_dir(resource))
+            return 0
     if not args.command:
         parser.print_help(sys.stderr)
         return 2

@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the skeleton's name, M.skel.h (default: from FINAL)")
     parser.add_argument("--test", action="append", default=[], metavar="USER.c",
                         help="a file of SUBSKEL_TEST(N, name) tests (repeatable)")
+    parser.add_argument("--no-runtime-header", action="store_true",
+                        help="do not write bpfsubskel_test.h beside T.c; compile with "
+                             "-I$(bpfsubskel --includedir) instead")
     parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
 
 
@@ -133,7 +136,10 @@ def command(args: argparse.Namespace) -> int:
     with reading(args.final):
         text = render.render("harness.c.j2",
                              **build_context(lib, final, lib_name, final_name, user_tests))
-    runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()
+    extra = []
+    if not args.no_runtime_header:
+        runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()
+        extra.append((os.path.join(os.path.dirname(args.output), RUNTIME_HEADER), runtime))
     finish(args.output, text, args.depfile, [args.library, args.final, *args.test],
-           extra=[(os.path.join(os.path.dirname(args.output), RUNTIME_HEADER), runtime)])
+           extra=extra)
     return 0

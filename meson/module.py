@@ -1,0 +1,377 @@
+"""`subskel = import('subskel')`: the Meson front end of bpfsubskel.
+
+A thin layer over the `bpfsubskel` command line, mirroring the CMake functions:
+
+    subskel.bpf_object(name, sources..., library:, libraries:, include_directories:,
+                       c_args:, install:, install_dir:)          -> the .bpf.o target
+    subskel.generate(bpf_library, name:, tests:, install:, install_dir:) -> dependency
+    subskel.skeleton(final_bpf_object)                            -> dependency
+
+For every (library passed to generate(), final object linking it) pair, declared in
+either order, it adds a build-time `bpfsubskel check`, a harness executable
+`<lib>_in_<final>_harness` with the library's tests compiled in, and a test
+`<lib>_in_<final>` (exit status 77 = skipped). All Meson internals are in compat.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
+
+from bpfsubskel.names import default_object_name, identifier_problem, sanitize
+
+from . import compat
+from .compat import (
+    ContainerTypeInfo,
+    CustomTarget,
+    CustomTargetIndex,
+    File,
+    IncludeDirs,
+    InvalidArguments,
+    KwargInfo,
+    ModuleInfo,
+    ModuleReturnValue,
+    NoneType,
+    typed_kwargs,
+    typed_pos_args,
+)
+
+# Meson's cpu_family -> the kernel's __TARGET_ARCH_* name (bpf_tracing.h).
+TARGET_ARCH = {
+    "x86": "x86", "x86_64": "x86", "aarch64": "arm64", "arm": "arm", "ppc": "powerpc",
+    "ppc64": "powerpc", "s390": "s390", "s390x": "s390", "riscv32": "riscv",
+    "riscv64": "riscv", "loongarch64": "loongarch", "mips": "mips", "mips64": "mips",
+    "sparc64": "sparc",
+}
+CLANG_NAMES = ["clang", *(f"clang-{v}" for v in range(21, 13, -1))]
+BpfInput = Union[str, File, CustomTarget, CustomTargetIndex]
+
+
+def c_name(name: str) -> str:
+    """CMake's MAKE_C_IDENTIFIER: `my-lib` -> `my_lib`, `2x` -> `_2x`."""
+    ident = sanitize(name)
+    return f"_{ident}" if ident[:1].isdigit() else ident
+
+
+@dataclass(eq=False)
+class BpfObject:
+    """A .bpf.o made by bpf_object(): what harnesses need to know about it."""
+
+    name: str
+    target: CustomTarget
+    library: bool
+    libraries: list[BpfObject]
+    skeleton: Optional[CustomTarget] = None  # finals: <name>.skel.h, built on demand
+    include_dirs: Any = None  # finals: where the skeleton is generated
+
+    def transitive_libraries(self) -> list[BpfObject]:
+        seen: list[BpfObject] = []
+        pending = list(self.libraries)
+        while pending:
+            lib = pending.pop(0)
+            if lib not in seen:
+                seen.append(lib)
+                pending += lib.libraries
+        return seen
+
+
+@dataclass(eq=False)
+class Subskeleton:
+    """A generate() call: the header, its dependency, and the library's user tests."""
+
+    name: str
+    library: BpfObject
+    dependency: Any
+    tests: list[File] = field(default_factory=list)
+
+
+@dataclass
+class Tools:
+    bpfsubskel: Any  # ExternalProgram
+    clang: Any  # ExternalProgram
+    libbpf: Any  # Dependency
+    bpf_flags: list[str]
+    runtime_include: str  # where bpfsubskel_test.h lives
+
+
+class SubskelModule(compat.NewExtensionModule):
+    INFO = ModuleInfo("subskel")
+
+    def __init__(self, interpreter: Any) -> None:
+        super().__init__()
+        self.objects: dict[int, BpfObject] = {}  # id(CustomTarget) -> BpfObject
+        self.subskeletons: list[Subskeleton] = []
+        self.finals: list[BpfObject] = []
+        self.tools: Optional[Tools] = None
+        self.methods.update({
+            "bpf_object": self.bpf_object,
+            "generate": self.generate,
+            "skeleton": self.skeleton,
+        })
+
+    # -- tools, found once per configure ------------------------------------------------
+
+    def _tools(self, state: Any) -> Tools:
+        if self.tools is None:
+            bpfsubskel = compat.bpfsubskel_command(state)
+            clang = compat.call(state, "find_program", *CLANG_NAMES, native=True)
+            _check_clang_targets_bpf(clang.get_command())
+            libbpf = compat.call(state, "dependency", "libbpf")
+            self.tools = Tools(bpfsubskel, clang, libbpf, _bpf_flags(state),
+                               _runtime_include(bpfsubskel.get_command()))
+        return self.tools
+
+    # -- bpf_object ------------------------------------------------------------------------
+
+    @typed_pos_args("subskel.bpf_object", str, varargs=(str, File), min_varargs=1)
+    @typed_kwargs(
+        "subskel.bpf_object",
+        KwargInfo("library", bool, default=False),
+        KwargInfo("libraries", ContainerTypeInfo(list, CustomTarget), default=[], listify=True),
+        KwargInfo("include_directories", ContainerTypeInfo(list, (str, IncludeDirs)),
+                  default=[], listify=True),
+        KwargInfo("c_args", ContainerTypeInfo(list, str), default=[], listify=True),
+        KwargInfo("install", bool, default=False),
+        KwargInfo("install_dir", (str, NoneType), default=None),
+    )
+    def bpf_object(self, state: Any, args: tuple[str, list[Union[str, File]]],
+                   kwargs: dict[str, Any]) -> ModuleReturnValue:
+        name, sources = args
+        if not name or "/" in name:
+            raise InvalidArguments(f"subskel.bpf_object: the name '{name}' must be a non-empty "
+                                   "file name")
+        libraries = [self._library(lib, "subskel.bpf_object", "libraries")
+                     for lib in kwargs["libraries"]]
+        tools = self._tools(state)
+        flags = list(tools.bpf_flags)
+        for inc in kwargs["include_directories"]:
+            if isinstance(inc, str):
+                inc = compat.call(state, "include_directories", inc)
+            flags += compat.include_flags(state, inc)
+        flags += kwargs["c_args"]
+
+        objects = []
+        stems: set[str] = set()
+        for source in sources:
+            if isinstance(source, str):
+                (source,) = compat.call(state, "files", source)
+            stem = os.path.basename(source.fname).split(".")[0]
+            if stem in stems:
+                raise InvalidArguments(f"subskel.bpf_object: two sources named '{stem}'; "
+                                       "rename one (each becomes <name>.<stem>.o)")
+            stems.add(stem)
+            output = f"{name}.{stem}.o"
+            objects.append(compat.call(
+                state, "custom_target", output, input=[source], output=[output],
+                command=[tools.clang, *flags, "-MD", "-MF", "@DEPFILE@", "-c", "@INPUT@",
+                         "-o", "@OUTPUT@"],
+                depfile=f"{output}.d"))
+
+        # A library links only its own code; a final object links its libraries too.
+        obj = BpfObject(name, None, kwargs["library"], libraries)  # type: ignore[arg-type]
+        inputs = objects + ([] if obj.library else
+                            [lib.target for lib in obj.transitive_libraries()])
+        output = f"{name}.bpf.o"
+        install_dir = kwargs["install_dir"]
+        if kwargs["install"] and install_dir is None:
+            install_dir = os.path.join(compat.call(state, "get_option", "libdir"), "bpf")
+        obj.target = compat.call(
+            state, "custom_target", output, input=inputs, output=[output],
+            command=[tools.bpfsubskel, "link", "-o", "@OUTPUT@", "@INPUT@", "--depfile",
+                     "@DEPFILE@"],
+            depfile=f"{output}.d", build_by_default=True, install=kwargs["install"],
+            install_dir=[install_dir] if install_dir else [])
+        self.objects[id(obj.target)] = obj
+
+        if not obj.library:
+            obj.skeleton = self._skeleton_target(state, obj.target, c_name(name))
+            obj.include_dirs = compat.call(state, "include_directories", ".")
+            self.finals.append(obj)
+            # Harnesses for libraries whose subskeleton was generated before this object.
+            for sub in self.subskeletons:
+                if sub.library in obj.transitive_libraries():
+                    self._add_harness(state, sub, obj)
+        return ModuleReturnValue(obj.target, [])
+
+    def _library(self, target: Any, function: str, argument: str) -> BpfObject:
+        obj = self.objects.get(id(target))
+        if obj is None or not obj.library:
+            what = "a final BPF object" if obj else "not made by subskel.bpf_object()"
+            raise InvalidArguments(
+                f"{function}: '{argument}' names '{target.name}', which is {what}; declare the "
+                f"library with subskel.bpf_object(..., library: true)")
+        return obj
+
+    def _skeleton_target(self, state: Any, obj: Any, name: str) -> CustomTarget:
+        output = f"{name}.skel.h"
+        return compat.call(
+            state, "custom_target", output, input=[obj], output=[output],
+            command=[self._tools(state).bpfsubskel, "skel", "@INPUT@", "-o", "@OUTPUT@",
+                     "--name", name, "--depfile", "@DEPFILE@"],
+            depfile=f"{output}.d", build_by_default=False)
+
+    # -- generate --------------------------------------------------------------------------
+
+    @typed_pos_args("subskel.generate", (CustomTarget, CustomTargetIndex, File, str))
+    @typed_kwargs(
+        "subskel.generate",
+        KwargInfo("name", (str, NoneType), default=None),
+        KwargInfo("tests", ContainerTypeInfo(list, (str, File)), default=[], listify=True),
+        KwargInfo("install", bool, default=False),
+        KwargInfo("install_dir", (str, NoneType), default=None),
+    )
+    def generate(self, state: Any, args: tuple[BpfInput], kwargs: dict[str, Any]
+                 ) -> ModuleReturnValue:
+        (lib,) = args
+        obj = self.objects.get(id(lib))
+        if obj is not None and not obj.library:
+            raise InvalidArguments(
+                f"subskel.generate: '{lib.name}' is a final BPF object; subskeletons are for "
+                "BPF libraries (subskel.bpf_object(..., library: true)); use "
+                "subskel.skeleton() for a final object")
+        if isinstance(lib, str):
+            (lib,) = compat.call(state, "files", lib)
+        name = kwargs["name"]
+        if name is None:
+            name = c_name(obj.name) if obj else default_object_name(_input_name(lib))
+        problem = identifier_problem(name)
+        if problem:
+            raise InvalidArguments(f"subskel.generate: 'name' {name!r} {problem}; pass a valid "
+                                   "C identifier")
+        tests = [t if isinstance(t, File) else compat.call(state, "files", t)[0]
+                 for t in kwargs["tests"]]
+        if tests and obj is None:
+            raise InvalidArguments(
+                "subskel.generate: 'tests' run in the harnesses of the final objects linking "
+                "the library, so the library must be made by subskel.bpf_object(..., library: "
+                "true)")
+
+        tools = self._tools(state)
+        output = f"{name}.subskel.h"
+        install_dir = kwargs["install_dir"]
+        if kwargs["install"] and install_dir is None:
+            install_dir = compat.call(state, "get_option", "includedir")
+        header = compat.call(
+            state, "custom_target", output, input=[lib], output=[output],
+            command=[tools.bpfsubskel, "subskel", "@INPUT@", "-o", "@OUTPUT@", "--name", name,
+                     "--depfile", "@DEPFILE@"],
+            depfile=f"{output}.d", build_by_default=True, install=kwargs["install"],
+            install_dir=[install_dir] if install_dir else [])
+        dependency = compat.call(
+            state, "declare_dependency", sources=[header],
+            include_directories=[compat.call(state, "include_directories", ".")],
+            dependencies=[tools.libbpf])
+        if obj is not None:
+            sub = Subskeleton(name, obj, dependency, tests)
+            self.subskeletons.append(sub)
+            # Harnesses for final objects declared before this call.
+            for final in self.finals:
+                if obj in final.transitive_libraries():
+                    self._add_harness(state, sub, final)
+        return ModuleReturnValue(dependency, [])
+
+    # -- skeleton --------------------------------------------------------------------------
+
+    @typed_pos_args("subskel.skeleton", (CustomTarget, CustomTargetIndex, File, str))
+    @compat.noKwargs
+    def skeleton(self, state: Any, args: tuple[BpfInput], kwargs: dict[str, Any]
+                 ) -> ModuleReturnValue:
+        (final,) = args
+        obj = self.objects.get(id(final))
+        if obj is not None and obj.library:
+            raise InvalidArguments(
+                f"subskel.skeleton: '{final.name}' is a BPF library, whose externs are "
+                "unresolved; skeletons are for final objects (use subskel.generate() for a "
+                "library)")
+        if obj is not None:
+            header, include_dirs = obj.skeleton, obj.include_dirs
+        else:
+            if isinstance(final, str):
+                (final,) = compat.call(state, "files", final)
+            header = self._skeleton_target(state, final, default_object_name(_input_name(final)))
+            include_dirs = compat.call(state, "include_directories", ".")
+        dependency = compat.call(state, "declare_dependency", sources=[header],
+                                 include_directories=[include_dirs],
+                                 dependencies=[self._tools(state).libbpf])
+        return ModuleReturnValue(dependency, [])
+
+    # -- harnesses -------------------------------------------------------------------------
+
+    def _add_harness(self, state: Any, sub: Subskeleton, final: BpfObject) -> None:
+        """Check, harness program and test for one (library, final object) pair."""
+        tools = self._tools(state)
+        final_name = c_name(final.name)
+        pair = f"{sub.name}_in_{final_name}"
+        lib_target = sub.library.target
+        check = compat.call(
+            state, "custom_target", f"{pair}.check", input=[lib_target, final.target],
+            output=[f"{pair}.check"],
+            command=[tools.bpfsubskel, "check", "@INPUT0@", "@INPUT1@", "--stamp", "@OUTPUT@",
+                     "--depfile", "@DEPFILE@"],
+            depfile=f"{pair}.check.d", build_by_default=True)
+        test_args = []
+        for test in sub.tests:
+            test_args += ["--test", compat.file_path(state, test)]
+        source = compat.call(
+            state, "custom_target", f"{pair}.test.c", input=[lib_target, final.target],
+            output=[f"{pair}.test.c"],
+            command=[tools.bpfsubskel, "harness", "@INPUT0@", "@INPUT1@", "-o", "@OUTPUT@",
+                     "--lib-name", sub.name, "--final-name", final_name,
+                     "--no-runtime-header", *test_args, "--depfile", "@DEPFILE@"],
+            depfile=f"{pair}.test.c.d", depends=[check], depend_files=sub.tests)
+        program = compat.call(
+            state, "executable", f"{pair}_harness", source, final.skeleton, *sub.tests,
+            dependencies=[sub.dependency], include_directories=[final.include_dirs],
+            c_args=[f"-I{tools.runtime_include}"], build_by_default=True)
+        compat.call(state, "test", pair, program, suite=["bpfsubskel"], protocol="exitcode")
+
+
+def initialize(interpreter: Any) -> SubskelModule:
+    return SubskelModule(interpreter)
+
+
+def _input_name(obj: Any) -> str:
+    return obj.fname if isinstance(obj, File) else (
+        obj.output if isinstance(obj, CustomTargetIndex) else obj.get_outputs()[0])
+
+
+def _bpf_flags(state: Any) -> list[str]:
+    """clang flags for BPF objects of the host machine: byte order, __TARGET_ARCH_*, and
+    the multiarch include directory (asm/types.h) on Debian-like systems."""
+    cpu_family, endian = compat.host_machine(state)
+    flags = ["-target", "bpfeb" if endian == "big" else "bpfel", "-g", "-O2",
+             f"-D__TARGET_ARCH_{TARGET_ARCH.get(cpu_family, cpu_family)}"]
+    for compiler in (compat.host_c_compiler(state), ["gcc"]):
+        if not compiler:
+            continue
+        try:
+            multiarch = subprocess.run([*compiler, "-print-multiarch"], capture_output=True,
+                                       text=True, check=False).stdout.strip()
+        except OSError:
+            continue
+        if multiarch and os.path.isdir(f"/usr/include/{multiarch}"):
+            flags.append(f"-I/usr/include/{multiarch}")
+            break
+    return flags
+
+
+def _check_clang_targets_bpf(clang: list[str]) -> None:
+    result = subprocess.run([*clang, "-print-targets"], capture_output=True, text=True,
+                            check=False)
+    if not any(line.split()[:1] == ["bpf"] for line in result.stdout.splitlines()):
+        raise InvalidArguments(f"subskel: {clang[0]} cannot target BPF; install a clang built "
+                               "with the BPF backend (Debian's clang is) or name one in a "
+                               "machine file ([binaries] clang = ...)")
+
+
+def _runtime_include(bpfsubskel: list[str]) -> str:
+    """Where bpfsubskel_test.h is, as the build's bpfsubskel reports it."""
+    result = subprocess.run([*bpfsubskel, "--includedir"], capture_output=True, text=True,
+                            check=False)
+    path = result.stdout.strip()
+    if result.returncode != 0 or not os.path.isfile(os.path.join(path, "bpfsubskel_test.h")):
+        raise InvalidArguments(f"subskel: `{' '.join(bpfsubskel)} --includedir` failed: "
+                               f"{result.stderr.strip() or path!r}")
+    return path
