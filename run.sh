@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine for bpfsubskel, then runs one job:
 #   ./run.sh demo   build sample_project/ with CMake, run its harnesses and programs
-#                   (they load BPF: run as root)
+#                   (they load BPF: run as root), then build and test it with Meson
 #   ./run.sh test   run the whole test suite (lint + pytest)
 # Setup is idempotent: apt packages only if missing, the venv in .venv, the package
 # installed from this checkout with a plain (non-editable) `pip install .`.
@@ -11,7 +11,7 @@ job="${1:-}"
 case "$job" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 
 apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake gcc g++ bpftool
-              python3 python3-venv)
+              python3 python3-venv meson)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 missing=()
@@ -28,10 +28,15 @@ python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-# Always reinstall from the checkout, so the tests see exactly this source.
-.venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps .
-.venv/bin/python -m pip install -q --disable-pip-version-check . pytest ruff
+pip=(-m pip install -q --disable-pip-version-check)
+.venv/bin/python "${pip[@]}" --upgrade pip
+# Always reinstall from the checkout, so the tests see exactly this source. A real
+# (non-editable) install: Meson finds import('subskel') through its .pth hook.
+rm -rf .venv/wheel
+.venv/bin/python -m pip wheel -q --disable-pip-version-check --no-deps -w .venv/wheel .
+wheel=(.venv/wheel/bpfsubskel-*.whl)
+.venv/bin/python "${pip[@]}" --force-reinstall --no-deps "${wheel[0]}"
+.venv/bin/python "${pip[@]}" "${wheel[0]}" pytest ruff meson
 export PATH="$PWD/.venv/bin:$PATH"
 
 case "$job" in
@@ -42,12 +47,26 @@ demo)
     (cd build/sample && $sudo ctest --output-on-failure)
     $sudo build/sample/syscount
     $sudo build/sample/pktcount
+    # The same sample with Meson (the newest, from the venv) and import('subskel').
+    [ -d build/sample-meson ] || meson setup build/sample-meson sample_project >/dev/null
+    meson compile -C build/sample-meson
+    $sudo "$PWD/.venv/bin/meson" test -C build/sample-meson --print-errorlogs
     ;;
 test)
     # The newest CMake from PyPI, beside (not in) the venv: the tests build with it too.
     if [ ! -x .venv/cmake-latest/cmake/data/bin/cmake ]; then
         .venv/bin/python -m pip install -q --disable-pip-version-check \
             --target .venv/cmake-latest cmake
+    fi
+    # Debian's own Meson (1.0.1) runs under Debian's Python: a venv over it gets bpfsubskel.
+    if [ ! -x .venv/debian-meson/bin/python ]; then
+        /usr/bin/python3 -m venv --system-site-packages .venv/debian-meson
+    fi
+    .venv/debian-meson/bin/python "${pip[@]}" --force-reinstall --no-deps "${wheel[0]}"
+    .venv/debian-meson/bin/python "${pip[@]}" "${wheel[0]}"
+    # Meson 0.63, older than the module supports: its projects must fall back.
+    if [ ! -d .venv/meson-0.63/mesonbuild ]; then
+        .venv/bin/python "${pip[@]}" --no-deps --target .venv/meson-0.63 meson==0.63.3
     fi
     ruff check .
     # From tests/ so that `import bpfsubskel` is the installed package, not the checkout.
