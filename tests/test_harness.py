@@ -266,3 +266,37 @@ def test_harness_bad_input(objs: dict[str, Path], tmp_path: Path) -> None:
 
     result = run_cli("check", tmp_path / "missing.bpf.o", objs["xdp_app"])
     assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def test_check_stamp_for_build_systems(objs: dict[str, Path], tmp_path: Path) -> None:
+    """--stamp is touched on every compatible run (build tools compare its age), never
+    on an incompatible one; --depfile names its inputs."""
+    stamp, depfile = tmp_path / "pair.check", tmp_path / "pair.check.d"
+    run_cli("check", objs["counters"], objs["xdp_app"], "--stamp", stamp, "--depfile", depfile,
+            check=True)
+    assert stamp.read_bytes() == b""
+    deps = depfile.read_text()
+    assert deps.startswith(f"{stamp}:") and str(objs["xdp_app"]) in deps
+    os.utime(stamp, (1, 1))
+    run_cli("check", objs["counters"], objs["xdp_app"], "--stamp", stamp, check=True)
+    assert stamp.stat().st_mtime > 1
+
+    broken = tmp_path / "broken.check"
+    assert run_cli("check", objs["counters"], objs["xdp_no_var"], "--stamp",
+                   broken).returncode == 1
+    assert not broken.exists()
+
+    result = run_cli("check", objs["counters"], objs["xdp_app"], "--depfile", depfile)
+    assert result.returncode == 2 and "pass both" in result.stderr
+
+
+def test_harness_without_runtime_header(objs: dict[str, Path], tmp_path: Path) -> None:
+    """Build systems with one output directory for many harnesses (Meson) take
+    bpfsubskel_test.h from --includedir instead of one copy per harness."""
+    run_cli("harness", objs["counters"], objs["xdp_app"], "-o", tmp_path / "t.c",
+            "--no-runtime-header", check=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.c"]
+    includedir = Path(run_cli("--includedir", check=True).stdout.strip())
+    assert (includedir / "bpfsubskel_test.h").read_text().startswith("/*")
+    mesondir = Path(run_cli("--mesondir", check=True).stdout.strip())
+    assert (mesondir / "subprojects" / "bpfsubskel.wrap").is_file()
