@@ -346,3 +346,21 @@ def test_wrong_arguments_are_meson_errors(meson: Meson, tmp_path: Path, body: st
     assert result.returncode != 0 and re.search(message, out), out
     assert re.search(r"meson\.build:\d+:\d+: ERROR: ", out), out
     assert "Traceback" not in out, out
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_readme_example_builds(tmp_path: Path) -> None:
+    """The README's Meson example, as written, over the sample's sources."""
+    readme = (TESTS.parent / "README.md").read_text()
+    example = re.search(r"```meson\n(project\('sample'.*?)```", readme, re.S)
+    assert example, "the README lost its Meson example"
+    source = copy_sample(tmp_path)
+    source.joinpath("meson_options.txt").unlink()
+    source.joinpath("meson.build").write_text(example.group(1))
+    meson = newest_meson()
+    meson.setup(source, tmp_path / "build")
+    ninja(tmp_path / "build")
+    meson_test(meson, tmp_path / "build")
+    syscount = subprocess.run([str(tmp_path / "build" / "syscount"), "10"],
+                              capture_output=True, text=True)
+    assert "(made 10 getppid calls)" in syscount.stdout, syscount.stdout
