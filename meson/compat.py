@@ -20,6 +20,7 @@ from typing import Any
 try:
     from mesonbuild import build, mesonlib, mlog
     from mesonbuild.coredata import version as meson_version
+    from mesonbuild.environment import Environment
     from mesonbuild.interpreter.interpreter import Interpreter
     from mesonbuild.interpreterbase import (
         ContainerTypeInfo,
@@ -47,8 +48,10 @@ if getattr(sys, "frozen", False):
 if not mesonlib.version_compare(meson_version, f">={MINIMUM_MESON}"):
     raise ImportError(f"Meson {meson_version} is older than {MINIMUM_MESON}")
 _missing = [f for f in DSL_FUNCTIONS if not hasattr(Interpreter, f"func_{f}")]
+_missing += [a for a in ("lookup_binary_entry", "get_source_dir", "get_build_dir")
+             if not hasattr(Environment, a)]
 if _missing:
-    raise ImportError(f"Meson {meson_version} has no interpreter function(s) {_missing}")
+    raise ImportError(f"Meson {meson_version} lacks {_missing}")
 
 # IncludeDirs as absolute paths: to_string_list in Meson 1.0, abs_string_list later.
 _include_dirs_as_paths = getattr(build.IncludeDirs, "abs_string_list", None) or getattr(
@@ -72,8 +75,13 @@ __all__ = [
 
 def call(state: Any, function: str, *args: Any, **kwargs: Any) -> Any:
     """Call a meson.build function, as the interpreter does for `function(args, kwargs)`."""
-    interpreter = state._interpreter
-    return interpreter.funcs[function](state.current_node, list(args), kwargs)
+    try:
+        dsl_function, node = state._interpreter.funcs[function], state.current_node
+    except (AttributeError, KeyError) as e:
+        raise InvalidArguments(f"bpfsubskel's module does not fit Meson {meson_version} "
+                               f"({type(e).__name__}: {e}); use the find_program('bpfsubskel') "
+                               "fallback") from None
+    return dsl_function(node, list(args), kwargs)
 
 
 def host_machine(state: Any) -> tuple[str, str]:

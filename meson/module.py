@@ -104,6 +104,8 @@ class SubskelModule(compat.NewExtensionModule):
         self.objects: dict[int, BpfObject] = {}  # id(CustomTarget) -> BpfObject
         self.subskeletons: list[Subskeleton] = []
         self.finals: list[BpfObject] = []
+        self.pairs: dict[str, tuple[Subskeleton, BpfObject]] = {}  # harness name -> pair
+        self.skeletons: dict[tuple[str, object], Any] = {}  # input -> skeleton() dependency
         self.tools: Optional[Tools] = None
         self.methods.update({
             "bpf_object": self.bpf_object,
@@ -125,7 +127,8 @@ class SubskelModule(compat.NewExtensionModule):
 
     # -- bpf_object ------------------------------------------------------------------------
 
-    @typed_pos_args("subskel.bpf_object", str, varargs=(str, File), min_varargs=1)
+    @typed_pos_args("subskel.bpf_object", str,
+                    varargs=(str, File, CustomTarget, CustomTargetIndex), min_varargs=1)
     @typed_kwargs(
         "subskel.bpf_object",
         KwargInfo("library", bool, default=False),
@@ -136,12 +139,14 @@ class SubskelModule(compat.NewExtensionModule):
         KwargInfo("install", bool, default=False),
         KwargInfo("install_dir", (str, NoneType), default=None),
     )
-    def bpf_object(self, state: Any, args: tuple[str, list[Union[str, File]]],
+    def bpf_object(self, state: Any, args: tuple[str, list[BpfInput]],
                    kwargs: dict[str, Any]) -> ModuleReturnValue:
         name, sources = args
-        if not name or "/" in name:
-            raise InvalidArguments(f"subskel.bpf_object: the name '{name}' must be a non-empty "
-                                   "file name")
+        problem = identifier_problem(c_name(name)) if name and "/" not in name else \
+            "is not a file name"
+        if problem:
+            raise InvalidArguments(f"subskel.bpf_object: the name {name!r} {problem} (it names "
+                                   "<name>.bpf.o and the C skeleton); choose another name")
         libraries = [self._library(lib, "subskel.bpf_object", "libraries")
                      for lib in kwargs["libraries"]]
         tools = self._tools(state)
@@ -152,12 +157,26 @@ class SubskelModule(compat.NewExtensionModule):
             flags += compat.include_flags(state, inc)
         flags += kwargs["c_args"]
 
-        objects = []
-        stems: set[str] = set()
+        # C sources are compiled; .o files (built or not) are linked; generated headers
+        # are made before any compile step.
+        c_sources, objects, headers = [], [], []
         for source in sources:
             if isinstance(source, str):
                 (source,) = compat.call(state, "files", source)
-            stem = os.path.basename(source.fname).split(".")[0]
+            outputs = [source.fname] if isinstance(source, File) else _outputs(source)
+            if all(o.endswith(".o") for o in outputs):
+                objects.append(source)
+            elif all(o.endswith(".h") for o in outputs) and not isinstance(source, File):
+                headers.append(source)
+            elif isinstance(source, File) and source.fname.endswith(".c"):
+                c_sources.append(source)
+            else:
+                raise InvalidArguments(
+                    f"subskel.bpf_object: source {outputs} is not a .c file, .o file or "
+                    "generated header")
+        stems: set[str] = set()
+        for source in c_sources:
+            stem = os.path.basename(source.fname).removesuffix(".c").removesuffix(".bpf")
             if stem in stems:
                 raise InvalidArguments(f"subskel.bpf_object: two sources named '{stem}'; "
                                        "rename one (each becomes <name>.<stem>.o)")
@@ -167,7 +186,7 @@ class SubskelModule(compat.NewExtensionModule):
                 state, "custom_target", output, input=[source], output=[output],
                 command=[tools.clang, *flags, "-MD", "-MF", "@DEPFILE@", "-c", "@INPUT@",
                          "-o", "@OUTPUT@"],
-                depfile=f"{output}.d"))
+                depfile=f"{output}.d", depends=headers))
 
         # A library links only its own code; a final object links its libraries too.
         obj = BpfObject(name, None, kwargs["library"], libraries)  # type: ignore[arg-type]
@@ -219,6 +238,7 @@ class SubskelModule(compat.NewExtensionModule):
         "subskel.generate",
         KwargInfo("name", (str, NoneType), default=None),
         KwargInfo("tests", ContainerTypeInfo(list, (str, File)), default=[], listify=True),
+        KwargInfo("harness", bool, default=True),
         KwargInfo("install", bool, default=False),
         KwargInfo("install_dir", (str, NoneType), default=None),
     )
@@ -242,11 +262,11 @@ class SubskelModule(compat.NewExtensionModule):
                                    "C identifier")
         tests = [t if isinstance(t, File) else compat.call(state, "files", t)[0]
                  for t in kwargs["tests"]]
-        if tests and obj is None:
+        if tests and (obj is None or not kwargs["harness"]):
             raise InvalidArguments(
                 "subskel.generate: 'tests' run in the harnesses of the final objects linking "
-                "the library, so the library must be made by subskel.bpf_object(..., library: "
-                "true)")
+                "the library, so they need harness: true and a library made by "
+                "subskel.bpf_object(..., library: true)")
 
         tools = self._tools(state)
         output = f"{name}.subskel.h"
@@ -263,7 +283,7 @@ class SubskelModule(compat.NewExtensionModule):
             state, "declare_dependency", sources=[header],
             include_directories=[compat.call(state, "include_directories", ".")],
             dependencies=[tools.libbpf])
-        if obj is not None:
+        if obj is not None and kwargs["harness"]:
             sub = Subskeleton(name, obj, dependency, tests)
             self.subskeletons.append(sub)
             # Harnesses for final objects declared before this call.
@@ -285,17 +305,25 @@ class SubskelModule(compat.NewExtensionModule):
                 f"subskel.skeleton: '{final.name}' is a BPF library, whose externs are "
                 "unresolved; skeletons are for final objects (use subskel.generate() for a "
                 "library)")
-        if obj is not None:
-            header, include_dirs = obj.skeleton, obj.include_dirs
-        else:
-            if isinstance(final, str):
-                (final,) = compat.call(state, "files", final)
-            header = self._skeleton_target(state, final, default_object_name(_input_name(final)))
-            include_dirs = compat.call(state, "include_directories", ".")
-        dependency = compat.call(state, "declare_dependency", sources=[header],
-                                 include_directories=[include_dirs],
-                                 dependencies=[self._tools(state).libbpf])
-        return ModuleReturnValue(dependency, [])
+        if isinstance(final, str):
+            (final,) = compat.call(state, "files", final)
+        key = ("file", compat.file_path(state, final)) if isinstance(final, File) else \
+            ("target", id(final))
+        if key not in self.skeletons:
+            if obj is not None:
+                header, include_dirs = obj.skeleton, obj.include_dirs
+            else:
+                name = default_object_name(_input_name(final))
+                problem = identifier_problem(name)
+                if problem:
+                    raise InvalidArguments(f"subskel.skeleton: the name {name!r} derived from "
+                                           f"{_input_name(final)!r} {problem}; rename the file")
+                header = self._skeleton_target(state, final, name)
+                include_dirs = compat.call(state, "include_directories", ".")
+            self.skeletons[key] = compat.call(state, "declare_dependency", sources=[header],
+                                              include_directories=[include_dirs],
+                                              dependencies=[self._tools(state).libbpf])
+        return ModuleReturnValue(self.skeletons[key], [])
 
     # -- harnesses -------------------------------------------------------------------------
 
@@ -304,6 +332,17 @@ class SubskelModule(compat.NewExtensionModule):
         tools = self._tools(state)
         final_name = c_name(final.name)
         pair = f"{sub.name}_in_{final_name}"
+        if pair in self.pairs:
+            raise InvalidArguments(
+                f"subskel: two harnesses would be named '{pair}' (library "
+                f"'{sub.library.name}' as '{sub.name}' in a final object '{final.name}'); give "
+                "the final objects linking a library different names, and call generate() "
+                "once per library and name")
+        self.pairs[pair] = (sub, final)
+        if not compat.host_c_compiler(state):
+            compat.warning(f"subskel: no test {pair}: the harness is C and this project has "
+                           "no C compiler (add 'c' to project() languages)")
+            return
         lib_target = sub.library.target
         check = compat.call(
             state, "custom_target", f"{pair}.check", input=[lib_target, final.target],
@@ -324,7 +363,9 @@ class SubskelModule(compat.NewExtensionModule):
         program = compat.call(
             state, "executable", f"{pair}_harness", source, final.skeleton, *sub.tests,
             dependencies=[sub.dependency], include_directories=[final.include_dirs],
-            c_args=[f"-I{tools.runtime_include}"], build_by_default=True)
+            c_args=["-isystem", tools.runtime_include], build_by_default=True,
+            # The project's -Dwerror/warning_level are for its code, not for generated code.
+            override_options=["werror=false"])
         compat.call(state, "test", pair, program, suite=["bpfsubskel"], protocol="exitcode")
 
 
@@ -332,9 +373,12 @@ def initialize(interpreter: Any) -> SubskelModule:
     return SubskelModule(interpreter)
 
 
+def _outputs(target: Union[CustomTarget, CustomTargetIndex]) -> list[str]:
+    return [target.output] if isinstance(target, CustomTargetIndex) else target.get_outputs()
+
+
 def _input_name(obj: Any) -> str:
-    return obj.fname if isinstance(obj, File) else (
-        obj.output if isinstance(obj, CustomTargetIndex) else obj.get_outputs()[0])
+    return obj.fname if isinstance(obj, File) else _outputs(obj)[0]
 
 
 def _bpf_flags(state: Any) -> list[str]:
@@ -358,8 +402,11 @@ def _bpf_flags(state: Any) -> list[str]:
 
 
 def _check_clang_targets_bpf(clang: list[str]) -> None:
-    result = subprocess.run([*clang, "-print-targets"], capture_output=True, text=True,
-                            check=False)
+    try:
+        result = subprocess.run([*clang, "-print-targets"], capture_output=True, text=True,
+                                check=False)
+    except OSError as e:
+        raise InvalidArguments(f"subskel: cannot run {clang[0]}: {e.strerror}") from None
     if not any(line.split()[:1] == ["bpf"] for line in result.stdout.splitlines()):
         raise InvalidArguments(f"subskel: {clang[0]} cannot target BPF; install a clang built "
                                "with the BPF backend (Debian's clang is) or name one in a "
@@ -368,8 +415,13 @@ def _check_clang_targets_bpf(clang: list[str]) -> None:
 
 def _runtime_include(bpfsubskel: list[str]) -> str:
     """Where bpfsubskel_test.h is, as the build's bpfsubskel reports it."""
-    result = subprocess.run([*bpfsubskel, "--includedir"], capture_output=True, text=True,
-                            check=False)
+    try:
+        result = subprocess.run([*bpfsubskel, "--includedir"], capture_output=True, text=True,
+                                check=False)
+    except OSError as e:
+        raise InvalidArguments(f"subskel: cannot run bpfsubskel ({' '.join(bpfsubskel)}): "
+                               f"{e.strerror}; fix [binaries] bpfsubskel in the machine "
+                               "file") from None
     path = result.stdout.strip()
     if result.returncode != 0 or not os.path.isfile(os.path.join(path, "bpfsubskel_test.h")):
         raise InvalidArguments(f"subskel: `{' '.join(bpfsubskel)} --includedir` failed: "

@@ -336,6 +336,10 @@ base_dep = subskel.generate(base)
     ("b = subskel.bpf_object('b', 'base.bpf.c', library: true)\nsubskel.skeleton(b)",
      r"subskel\.skeleton: 'b\.bpf\.o' is a BPF library"),
     ("subskel.generate('missing.bpf.o')", r"missing\.bpf\.o does not exist"),
+    ("subskel.bpf_object('int', 'final.bpf.c')",
+     r"subskel\.bpf_object: the name 'int' is a C or C\+\+ keyword"),
+    ("b = subskel.bpf_object('b', 'base.bpf.c', library: true)\n"
+     "subskel.generate(b, harness: false, tests: 'final.bpf.c')", r"need harness: true"),
 ])
 def test_wrong_arguments_are_meson_errors(meson: Meson, tmp_path: Path, body: str,
                                           message: str) -> None:
@@ -364,3 +368,91 @@ def test_readme_example_builds(tmp_path: Path) -> None:
     syscount = subprocess.run([str(tmp_path / "build" / "syscount"), "10"],
                               capture_output=True, text=True)
     assert "(made 10 getppid calls)" in syscount.stdout, syscount.stdout
+
+
+def test_subdirectories_generated_headers_files_and_install(tmp_path: Path) -> None:
+    """bpf_object() in a subdirectory with a generated header; generate() and skeleton()
+    on prebuilt files (skeleton() twice on one file is one target); harness: false;
+    bpf_object(install: true)."""
+    from conftest import compile_bpf, run_cli
+
+    source = small_project(tmp_path, """
+gen_h = custom_target('gen.h', output: 'gen.h',
+                      command: ['sh', '-c', 'echo "#define BASE_START 5" > "$1"', 'sh', '@OUTPUT@'])
+base = subskel.bpf_object('base', 'base.bpf.c', gen_h, library: true,
+                          include_directories: '.', install: true)
+mid = subskel.bpf_object('mid', 'mid.bpf.c', library: true, libraries: base)
+subdir('sub')
+base_dep = subskel.generate(base)
+mid_dep = subskel.generate(mid, harness: false)
+prebuilt_dep = subskel.generate('prebuilt_base.bpf.o', name: 'prebuilt')
+prebuilt_skel = subskel.skeleton(files('prebuilt_final.bpf.o'))
+assert(subskel.skeleton('prebuilt_final.bpf.o').found())
+executable('user', 'user.c', dependencies: [base_dep, mid_dep, prebuilt_dep, prebuilt_skel,
+                                            subskel.skeleton(final)])
+""")
+    base_c = source / "base.bpf.c"
+    base_c.write_text(base_c.read_text().replace("int base_hits;",
+                                                 '#include "gen.h"\nint base_hits = BASE_START;'))
+    (source / "sub").mkdir()
+    (source / "sub" / "meson.build").write_text(
+        "final = subskel.bpf_object('final', '../final.bpf.c', libraries: mid)\n")
+    objects = [compile_bpf(source / f"{n}.bpf.c", tmp_path / f"{n}.o", "-I" + str(tmp_path))
+               for n in ("mid", "final")]
+    (tmp_path / "gen.h").write_text("#define BASE_START 5\n")
+    base_o = compile_bpf(base_c, tmp_path / "base.o", "-I" + str(tmp_path))
+    run_cli("link", "-o", source / "prebuilt_base.bpf.o", base_o, check=True)
+    run_cli("link", "-o", source / "prebuilt_final.bpf.o", base_o, *objects, check=True)
+    (source / "user.c").write_text(
+        '#include "base.subskel.h"\n#include "mid.subskel.h"\n#include "prebuilt.subskel.h"\n'
+        '#include "prebuilt_final.skel.h"\n#include "final.skel.h"\n'
+        "int main(void) { struct final *f = final__open(); int ok = f && "
+        "base__open(f->obj) != NULL; final__destroy(f); return !ok; }\n")
+
+    meson = newest_meson()
+    build = tmp_path / "build"
+    meson.setup(source, build)
+    ninja(build)
+    tests = json.loads(meson.run("introspect", "--tests", str(build)).stdout)
+    assert [t["name"] for t in tests] == ["base_in_final"], tests  # not mid (harness: false)
+    assert subprocess.run([str(build / "user")]).returncode == 0
+    if os.geteuid() == 0:
+        out = meson.run("test", "-C", str(build), "--print-errorlogs").stdout
+        assert re.search(r"base_in_final\s+OK", out), out
+    meson.run("install", "-C", str(build), "--destdir", str(tmp_path / "dest"), "--no-rebuild")
+    installed = [p.relative_to(tmp_path / "dest").as_posix()
+                 for p in (tmp_path / "dest").rglob("*.bpf.o")]
+    assert len(installed) == 1 and installed[0].endswith("/bpf/base.bpf.o"), installed
+
+
+def test_same_harness_twice_is_an_error(tmp_path: Path) -> None:
+    source = small_project(tmp_path, """
+base = subskel.bpf_object('base', 'base.bpf.c', library: true)
+mid = subskel.bpf_object('mid', 'mid.bpf.c', library: true, libraries: base)
+subdir('a')
+subdir('b')
+subskel.generate(mid)
+""")
+    for sub in ("a", "b"):
+        (source / sub).mkdir()
+        (source / sub / "meson.build").write_text(
+            "subskel.bpf_object('final', '../final.bpf.c', libraries: mid)\n")
+    result = newest_meson().run("setup", str(tmp_path / "build"), str(source), check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "two harnesses would be named 'mid_in_final'" in out and "Traceback" not in out, out
+
+
+def test_project_without_c_gets_no_harness(tmp_path: Path) -> None:
+    source = small_project(tmp_path, """
+base = subskel.bpf_object('base', 'base.bpf.c', library: true)
+mid = subskel.bpf_object('mid', 'mid.bpf.c', library: true, libraries: base)
+subskel.generate(mid)
+subskel.bpf_object('final', 'final.bpf.c', libraries: mid)
+""")
+    build_file = source / "meson.build"
+    build_file.write_text(build_file.read_text().replace("project('p', 'c'", "project('p', 'cpp'"))
+    meson = newest_meson()
+    out = meson.setup(source, tmp_path / "build")
+    assert "no test mid_in_final: the harness is C and this project has no C compiler" in out
+    ninja(tmp_path / "build")

@@ -29,9 +29,10 @@ class _ShimLoader:
     def exec_module(module: ModuleType) -> None:
         try:
             from bpfsubskel.meson.module import initialize
-        except ImportError as e:
+        except Exception as e:  # not only ImportError: any mismatch with Meson's internals
             # Meson then reports the module as absent, so `required: false` can fall back.
-            cause = f"bpfsubskel: import('subskel') is unavailable: {e}"
+            reason = str(e) if isinstance(e, ImportError) else f"{type(e).__name__}: {e}"
+            cause = f"bpfsubskel: import('subskel') is unavailable: {reason}"
             try:
                 from mesonbuild import mlog
 
