@@ -456,3 +456,28 @@ subskel.bpf_object('final', 'final.bpf.c', libraries: mid)
     out = meson.setup(source, tmp_path / "build")
     assert "no test mid_in_final: the harness is C and this project has no C compiler" in out
     ninja(tmp_path / "build")
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_library_from_a_subproject(tmp_path: Path) -> None:
+    """Meson shares one module instance with subprojects: a BPF library and its
+    subskeleton from a subproject, linked into the main project's final object."""
+    source = small_project(tmp_path, """
+libs = subproject('bpflibs')
+final = subskel.bpf_object('final', 'final.bpf.c', libraries: libs.get_variable('mid'))
+""")
+    sub = source / "subprojects" / "bpflibs"
+    sub.mkdir(parents=True)
+    for name in ("base.bpf.c", "mid.bpf.c"):
+        shutil.move(source / name, sub / name)
+    (sub / "meson.build").write_text("""project('bpflibs', 'c')
+subskel = import('subskel')
+base = subskel.bpf_object('base', 'base.bpf.c', library: true)
+mid = subskel.bpf_object('mid', 'mid.bpf.c', library: true, libraries: base)
+mid_dep = subskel.generate(mid)
+""")
+    meson = newest_meson()
+    meson.setup(source, tmp_path / "build")
+    ninja(tmp_path / "build")
+    out = meson.run("test", "-C", str(tmp_path / "build"), "--print-errorlogs").stdout
+    assert re.search(r"mid_in_final\s+OK", out), out
