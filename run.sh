@@ -4,7 +4,7 @@
 #                   (they load BPF: run as root), then build and test it with Meson
 #   ./run.sh test   run the whole test suite (lint + pytest)
 # Setup is idempotent: apt packages only if missing, the venv in .venv, the package
-# installed from this checkout with a plain (non-editable) `pip install .`.
+# installed from a wheel of this checkout (a real, non-editable install).
 set -euo pipefail
 cd "$(dirname "$0")"
 job="${1:-}"
@@ -35,8 +35,11 @@ pip=(-m pip install -q --disable-pip-version-check)
 rm -rf .venv/wheel
 .venv/bin/python -m pip wheel -q --disable-pip-version-check --no-deps -w .venv/wheel .
 wheel=(.venv/wheel/bpfsubskel-*.whl)
-.venv/bin/python "${pip[@]}" --force-reinstall --no-deps "${wheel[0]}"
-.venv/bin/python "${pip[@]}" "${wheel[0]}" pytest ruff meson
+install_package() {  # PYTHON [more requirements...]
+    "$1" "${pip[@]}" --force-reinstall --no-deps "${wheel[0]}"
+    "$1" "${pip[@]}" "${wheel[0]}" "${@:2}"
+}
+install_package .venv/bin/python pytest ruff meson
 export PATH="$PWD/.venv/bin:$PATH"
 
 case "$job" in
@@ -55,15 +58,13 @@ demo)
 test)
     # The newest CMake from PyPI, beside (not in) the venv: the tests build with it too.
     if [ ! -x .venv/cmake-latest/cmake/data/bin/cmake ]; then
-        .venv/bin/python -m pip install -q --disable-pip-version-check \
-            --target .venv/cmake-latest cmake
+        .venv/bin/python "${pip[@]}" --target .venv/cmake-latest cmake
     fi
     # Debian's own Meson (1.0.1) runs under Debian's Python: a venv over it gets bpfsubskel.
     if [ ! -x .venv/debian-meson/bin/python ]; then
         /usr/bin/python3 -m venv --system-site-packages .venv/debian-meson
     fi
-    .venv/debian-meson/bin/python "${pip[@]}" --force-reinstall --no-deps "${wheel[0]}"
-    .venv/debian-meson/bin/python "${pip[@]}" "${wheel[0]}"
+    install_package .venv/debian-meson/bin/python
     # Meson 0.63, older than the module supports: its projects must fall back.
     if [ ! -d .venv/meson-0.63/mesonbuild ]; then
         .venv/bin/python "${pip[@]}" --no-deps --target .venv/meson-0.63 meson==0.63.3

@@ -14,6 +14,7 @@ ImportError, which the import hook turns into "module absent" plus a warning, so
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -111,8 +112,6 @@ def file_path(state: Any, file: File) -> str:
 
 def include_flags(state: Any, include_dirs: IncludeDirs) -> list[str]:
     """-I flags (source and build directories) of an include_directories() object."""
-    import os
-
     src, bld = state.environment.get_source_dir(), state.environment.get_build_dir()
     paths = _include_dirs_as_paths(include_dirs, src, bld)
     return [f"-I{p}" for p in dict.fromkeys(map(os.path.normpath, paths)) if os.path.isdir(p)]

@@ -67,14 +67,19 @@ class BpfObject:
     include_dirs: Any = None  # finals: where the skeleton is generated
 
     def transitive_libraries(self) -> list[BpfObject]:
-        seen: list[BpfObject] = []
-        pending = list(self.libraries)
-        while pending:
-            lib = pending.pop(0)
-            if lib not in seen:
-                seen.append(lib)
-                pending += lib.libraries
-        return seen
+        return _closure(self.libraries)
+
+
+def _closure(libraries: list[BpfObject]) -> list[BpfObject]:
+    """The libraries and, through them, theirs: each once."""
+    seen: list[BpfObject] = []
+    pending = list(libraries)
+    while pending:
+        lib = pending.pop(0)
+        if lib not in seen:
+            seen.append(lib)
+            pending += lib.libraries
+    return seen
 
 
 @dataclass(eq=False)
@@ -103,8 +108,7 @@ class SubskelModule(compat.NewExtensionModule):
         super().__init__()
         self.objects: dict[int, BpfObject] = {}  # id(CustomTarget) -> BpfObject
         self.subskeletons: list[Subskeleton] = []
-        self.finals: list[BpfObject] = []
-        self.pairs: dict[str, tuple[Subskeleton, BpfObject]] = {}  # harness name -> pair
+        self.harness_names: set[str] = set()
         self.skeletons: dict[tuple[str, object], Any] = {}  # input -> skeleton() dependency
         self.tools: Optional[Tools] = None
         self.methods.update({
@@ -161,8 +165,7 @@ class SubskelModule(compat.NewExtensionModule):
         # are made before any compile step.
         c_sources, objects, headers = [], [], []
         for source in sources:
-            if isinstance(source, str):
-                (source,) = compat.call(state, "files", source)
+            source = _as_file(state, source)
             outputs = [source.fname] if isinstance(source, File) else _outputs(source)
             if all(o.endswith(".o") for o in outputs):
                 objects.append(source)
@@ -189,30 +192,26 @@ class SubskelModule(compat.NewExtensionModule):
                 depfile=f"{output}.d", depends=headers))
 
         # A library links only its own code; a final object links its libraries too.
-        obj = BpfObject(name, None, kwargs["library"], libraries)  # type: ignore[arg-type]
-        inputs = objects + ([] if obj.library else
-                            [lib.target for lib in obj.transitive_libraries()])
+        linked = [] if kwargs["library"] else _closure(libraries)
         output = f"{name}.bpf.o"
-        install_dir = kwargs["install_dir"]
-        if kwargs["install"] and install_dir is None:
-            install_dir = os.path.join(compat.call(state, "get_option", "libdir"), "bpf")
-        obj.target = compat.call(
-            state, "custom_target", output, input=inputs, output=[output],
+        target = compat.call(
+            state, "custom_target", output, input=objects + [lib.target for lib in linked],
+            output=[output],
             command=[tools.bpfsubskel, "link", "-o", "@OUTPUT@", "@INPUT@", "--depfile",
                      "@DEPFILE@"],
-            depfile=f"{output}.d", build_by_default=True, install=kwargs["install"],
-            install_dir=[install_dir] if install_dir else [])
-        self.objects[id(obj.target)] = obj
+            depfile=f"{output}.d", build_by_default=True,
+            **_install_kwargs(state, kwargs, "libdir", "bpf"))
+        obj = BpfObject(name, target, kwargs["library"], libraries)
+        self.objects[id(target)] = obj
 
         if not obj.library:
-            obj.skeleton = self._skeleton_target(state, obj.target, c_name(name))
+            obj.skeleton = self._skeleton_target(state, target, c_name(name))
             obj.include_dirs = compat.call(state, "include_directories", ".")
-            self.finals.append(obj)
             # Harnesses for libraries whose subskeleton was generated before this object.
             for sub in self.subskeletons:
-                if sub.library in obj.transitive_libraries():
+                if sub.library in linked:
                     self._add_harness(state, sub, obj)
-        return ModuleReturnValue(obj.target, [])
+        return ModuleReturnValue(target, [])
 
     def _library(self, target: Any, function: str, argument: str) -> BpfObject:
         obj = self.objects.get(id(target))
@@ -251,8 +250,7 @@ class SubskelModule(compat.NewExtensionModule):
                 f"subskel.generate: '{lib.name}' is a final BPF object; subskeletons are for "
                 "BPF libraries (subskel.bpf_object(..., library: true)); use "
                 "subskel.skeleton() for a final object")
-        if isinstance(lib, str):
-            (lib,) = compat.call(state, "files", lib)
+        lib = _as_file(state, lib)
         name = kwargs["name"]
         if name is None:
             name = c_name(obj.name) if obj else default_object_name(_input_name(lib))
@@ -260,8 +258,7 @@ class SubskelModule(compat.NewExtensionModule):
         if problem:
             raise InvalidArguments(f"subskel.generate: 'name' {name!r} {problem}; pass a valid "
                                    "C identifier")
-        tests = [t if isinstance(t, File) else compat.call(state, "files", t)[0]
-                 for t in kwargs["tests"]]
+        tests = [_as_file(state, t) for t in kwargs["tests"]]
         if tests and (obj is None or not kwargs["harness"]):
             raise InvalidArguments(
                 "subskel.generate: 'tests' run in the harnesses of the final objects linking "
@@ -270,24 +267,19 @@ class SubskelModule(compat.NewExtensionModule):
 
         tools = self._tools(state)
         output = f"{name}.subskel.h"
-        install_dir = kwargs["install_dir"]
-        if kwargs["install"] and install_dir is None:
-            install_dir = compat.call(state, "get_option", "includedir")
         header = compat.call(
             state, "custom_target", output, input=[lib], output=[output],
             command=[tools.bpfsubskel, "subskel", "@INPUT@", "-o", "@OUTPUT@", "--name", name,
                      "--depfile", "@DEPFILE@"],
-            depfile=f"{output}.d", build_by_default=True, install=kwargs["install"],
-            install_dir=[install_dir] if install_dir else [])
-        dependency = compat.call(
-            state, "declare_dependency", sources=[header],
-            include_directories=[compat.call(state, "include_directories", ".")],
-            dependencies=[tools.libbpf])
+            depfile=f"{output}.d", build_by_default=True,
+            **_install_kwargs(state, kwargs, "includedir"))
+        dependency = self._header_dependency(
+            state, header, compat.call(state, "include_directories", "."))
         if obj is not None and kwargs["harness"]:
             sub = Subskeleton(name, obj, dependency, tests)
             self.subskeletons.append(sub)
             # Harnesses for final objects declared before this call.
-            for final in self.finals:
+            for final in [o for o in self.objects.values() if not o.library]:
                 if obj in final.transitive_libraries():
                     self._add_harness(state, sub, final)
         return ModuleReturnValue(dependency, [])
@@ -305,8 +297,7 @@ class SubskelModule(compat.NewExtensionModule):
                 f"subskel.skeleton: '{final.name}' is a BPF library, whose externs are "
                 "unresolved; skeletons are for final objects (use subskel.generate() for a "
                 "library)")
-        if isinstance(final, str):
-            (final,) = compat.call(state, "files", final)
+        final = _as_file(state, final)
         key = ("file", compat.file_path(state, final)) if isinstance(final, File) else \
             ("target", id(final))
         if key not in self.skeletons:
@@ -320,10 +311,15 @@ class SubskelModule(compat.NewExtensionModule):
                                            f"{_input_name(final)!r} {problem}; rename the file")
                 header = self._skeleton_target(state, final, name)
                 include_dirs = compat.call(state, "include_directories", ".")
-            self.skeletons[key] = compat.call(state, "declare_dependency", sources=[header],
-                                              include_directories=[include_dirs],
-                                              dependencies=[self._tools(state).libbpf])
+            self.skeletons[key] = self._header_dependency(state, header, include_dirs)
         return ModuleReturnValue(self.skeletons[key], [])
+
+    def _header_dependency(self, state: Any, header: CustomTarget, include_dirs: Any) -> Any:
+        """What userspace code including a generated header needs: the header (made
+        first), its directory, libbpf."""
+        return compat.call(state, "declare_dependency", sources=[header],
+                           include_directories=[include_dirs],
+                           dependencies=[self._tools(state).libbpf])
 
     # -- harnesses -------------------------------------------------------------------------
 
@@ -332,13 +328,13 @@ class SubskelModule(compat.NewExtensionModule):
         tools = self._tools(state)
         final_name = c_name(final.name)
         pair = f"{sub.name}_in_{final_name}"
-        if pair in self.pairs:
+        if pair in self.harness_names:
             raise InvalidArguments(
                 f"subskel: two harnesses would be named '{pair}' (library "
                 f"'{sub.library.name}' as '{sub.name}' in a final object '{final.name}'); give "
                 "the final objects linking a library different names, and call generate() "
                 "once per library and name")
-        self.pairs[pair] = (sub, final)
+        self.harness_names.add(pair)
         if not compat.host_c_compiler(state):
             compat.warning(f"subskel: no test {pair}: the harness is C and this project has "
                            "no C compiler (add 'c' to project() languages)")
@@ -371,6 +367,21 @@ class SubskelModule(compat.NewExtensionModule):
 
 def initialize(interpreter: Any) -> SubskelModule:
     return SubskelModule(interpreter)
+
+
+def _as_file(state: Any, item: Any) -> Any:
+    """A string names a source file, as in meson.build: files(item)."""
+    return compat.call(state, "files", item)[0] if isinstance(item, str) else item
+
+
+def _install_kwargs(state: Any, kwargs: dict[str, Any], option: str, *subdir: str
+                    ) -> dict[str, Any]:
+    """custom_target()'s install arguments; install_dir defaults to get_option(option)/subdir."""
+    if not kwargs["install"]:
+        return {"install": False}
+    install_dir = kwargs["install_dir"] or os.path.join(
+        compat.call(state, "get_option", option), *subdir)
+    return {"install": True, "install_dir": [install_dir]}
 
 
 def _outputs(target: Union[CustomTarget, CustomTargetIndex]) -> list[str]:
