@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 job="${1:-}"
 case "$job" in demo|test|test-trixie) ;; *) echo "usage: $0 demo|test|test-trixie" >&2; exit 2 ;; esac
 
-apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake gcc g++ bpftool
+apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++ bpftool
               python3 python3-venv meson)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -42,7 +42,7 @@ if [ "$job" = test-trixie ]; then
         fi
         exec $sudo env BPFSUBSKEL_IN_NAMESPACE=1 unshare --mount --propagation private "$0" "$@"
     fi
-    trixie_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake gcc g++
+    trixie_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++
                      bpftool python3 python3-venv meson ca-certificates)
     copy_host_config() {  # apt and pip inside reach the registries the host reaches
         cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true

@@ -75,7 +75,8 @@ def add_header_arguments(parser: argparse.ArgumentParser, *, input_metavar: str,
     parser.add_argument("-o", "--output", required=True, metavar=output_metavar,
                         help="header to write (only rewritten when its content changes)")
     parser.add_argument("--name", metavar="N",
-                        help=f"C name of the {what} (default: file name without .bpf.o)")
+                        help=f"C name of the {what} (default, as bpftool: the file name "
+                             "without .o, other characters to _: x.bpf.o gives x_bpf)")
     parser.add_argument("--depfile", metavar="D", help="write a gcc-style depfile")
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 

@@ -38,6 +38,7 @@ select no test.
 
 RUNTIME_HEADER = "bpfsubskel_test.h"
 _USER_TEST = re.compile(r"\bSUBSKEL_TEST\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 
@@ -49,7 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lib-name", metavar="N",
                         help="the subskeleton's name, N.subskel.h (default: from LIB)")
     parser.add_argument("--final-name", metavar="M",
-                        help="the skeleton's name, M.skel.h (default: from FINAL)")
+                        help="the skeleton's name (default: from FINAL, as bpftool)")
+    parser.add_argument("--final-header", metavar="H",
+                        help="the skeleton's header file (default: M.skel.h)")
     parser.add_argument("--test", action="append", default=[], metavar="USER.c",
                         help="a file of SUBSKEL_TEST(N, name) tests (repeatable)")
     parser.add_argument("--no-runtime-header", action="store_true",
@@ -75,7 +78,7 @@ class SectionRow(NamedTuple):
 
 
 def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: str,
-                  user_tests: list[str]) -> dict[str, Any]:
+                  user_tests: list[str], final_header: str = "") -> dict[str, Any]:
     final_sections = {m.lookup_name: m for m in final.var_maps}
     sections = []
     seed = 0
@@ -92,6 +95,7 @@ def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: s
     return {
         "lib": lib_name,
         "final": final_name,
+        "final_header": final_header or f"{final_name}.skel.h",
         "maps": [m.ident for m in lib.maps],
         "progs": [p.name for p in lib.programs],
         "sections": sections,
@@ -130,12 +134,17 @@ def command(args: argparse.Namespace) -> int:
     if lib_name == final_name:
         raise InputError(args.final, f"the library and the final object are both named "
                                      f"'{lib_name}'; pass --lib-name or --final-name")
+    final_header = args.final_header or f"{final_name}.skel.h"
+    if not _HEADER_NAME.match(final_header):
+        raise InputError(args.final, f"--final-header '{final_header}' is not a plain file "
+                                     "name (letters, digits, '.', '_', '-')")
     user_tests = user_tests_in(args.test, lib_name)
     lib = load_object(args.library, werror=False)
     final = load_object(args.final, werror=False)
     with reading(args.final):
         text = render.render("harness.c.j2",
-                             **build_context(lib, final, lib_name, final_name, user_tests))
+                             **build_context(lib, final, lib_name, final_name, user_tests,
+                                             final_header))
     extra = []
     if not args.no_runtime_header:
         runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()

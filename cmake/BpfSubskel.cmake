@@ -3,12 +3,15 @@
 # `python -m bpfsubskel` command line; all generation logic lives there.
 #
 #   bpf_object(<name> SOURCES <x.bpf.c>... [LIBRARY] [LIBRARIES <bpf library>...]
-#              [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...] [SKELETON])
+#              [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...]
+#              [SKELETON [SKELETON_NAME <c name>] [SKELETON_HEADER <file>]])
 #     Compiles each source with clang for BPF (with a depfile) and links them with
 #     `bpfsubskel link` into <name>.bpf.o: a BPF library (LIBRARY; its externs may stay
 #     unresolved) or a final object, which also links its LIBRARIES and theirs.
 #     Target properties: BPF_OBJECT (the .bpf.o path), BPF_LIBRARY, BPF_LIBRARIES.
-#     SKELETON: <name>.skel.h and an INTERFACE target <name>_skel (include dir + libbpf).
+#     SKELETON: <name>.skel.h declaring `struct <name>_bpf` (bpftool's name for
+#     <name>.bpf.o; SKELETON_NAME and SKELETON_HEADER choose others) and an INTERFACE
+#     target <name>_skel (include dir + libbpf).
 #
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
 #                   [TESTS <user_test.c>...])
@@ -155,14 +158,14 @@ function(_bpfsubskel_transitive_libraries out target)
   set(${out} "${seen}" PARENT_SCOPE)
 endfunction()
 
-# The custom command making <dir>/<c_name>.skel.h from a BPF object.
-function(_bpfsubskel_skeleton_command object c_name dir comment)
+# The custom command making <dir>/<header> (struct <c_name>) from a BPF object.
+function(_bpfsubskel_skeleton_command object c_name dir header comment)
   add_custom_command(
-    OUTPUT "${dir}/${c_name}.skel.h"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${object}" -o "${dir}/${c_name}.skel.h"
-            --name ${c_name} --depfile "${dir}/${c_name}.skel.h.d"
+    OUTPUT "${dir}/${header}"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${object}" -o "${dir}/${header}"
+            --name ${c_name} --depfile "${dir}/${header}.d"
     DEPENDS "${object}"
-    DEPFILE "${dir}/${c_name}.skel.h.d"
+    DEPFILE "${dir}/${header}.d"
     COMMENT "${comment}"
     VERBATIM)
 endfunction()
@@ -188,7 +191,7 @@ function(_bpfsubskel_add_harness subskel lib final)
     DEPENDS "${lib_object}" "${final_object}"
     COMMENT "Checking BPF library ${lib} inside ${final}"
     VERBATIM)
-  _bpfsubskel_skeleton_command("${final_object}" ${final_c} "${dir}"
+  _bpfsubskel_skeleton_command("${final_object}" ${final_c} "${dir}" "${final_c}.skel.h"
                                "Generating skeleton of ${final} for the ${pair} harness")
   add_custom_command(
     OUTPUT "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h"
@@ -210,7 +213,7 @@ endfunction()
 # -- bpf_object -----------------------------------------------------------------------
 
 function(bpf_object name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON" ""
+  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON" "SKELETON_NAME;SKELETON_HEADER"
                         "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_object(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -277,13 +280,33 @@ function(bpf_object name)
     COMMENT "Linking BPF ${name}.bpf.o"
     VERBATIM)
 
+  if((arg_SKELETON_NAME OR arg_SKELETON_HEADER) AND NOT arg_SKELETON)
+    message(FATAL_ERROR "bpf_object(${name}): SKELETON_NAME and SKELETON_HEADER need SKELETON")
+  endif()
   if(arg_SKELETON)
-    _bpfsubskel_c_name(c_name ${name})
+    # bpftool's default name for <name>.bpf.o (bpftool gen skeleton <name>.bpf.o).
+    _bpfsubskel_c_name(c_name "${name}.bpf")
+    if(arg_SKELETON_NAME)
+      set(c_name "${arg_SKELETON_NAME}")
+      string(MAKE_C_IDENTIFIER "${c_name}" valid)
+      if(NOT valid STREQUAL c_name)
+        message(FATAL_ERROR "bpf_object(${name}): SKELETON_NAME '${c_name}' is not a C "
+                            "identifier")
+      endif()
+    endif()
+    set(header "${name}.skel.h")
+    if(arg_SKELETON_HEADER)
+      set(header "${arg_SKELETON_HEADER}")
+      if(NOT header MATCHES "^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+        message(FATAL_ERROR "bpf_object(${name}): SKELETON_HEADER '${header}' is not a plain "
+                            "file name (letters, digits, '.', '_', '-')")
+      endif()
+    endif()
     set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.include")
-    _bpfsubskel_skeleton_command("${output}" ${c_name} "${include_dir}"
-                                 "Generating ${c_name}.skel.h")
+    _bpfsubskel_skeleton_command("${output}" ${c_name} "${include_dir}" "${header}"
+                                 "Generating ${header}")
     file(MAKE_DIRECTORY "${include_dir}")
-    add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${c_name}.skel.h")
+    add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${header}")
     # The object's own target builds it first (else Makefiles would run its rules twice).
     add_dependencies(${name}_skel_header ${name})
     add_library(${name}_skel INTERFACE)

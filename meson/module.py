@@ -16,6 +16,7 @@ either order, it adds a build-time `bpfsubskel check`, a harness executable
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
@@ -46,6 +47,7 @@ TARGET_ARCH = {
     "sparc64": "sparc",
 }
 CLANG_NAMES = ["clang", *(f"clang-{v}" for v in range(21, 13, -1))]
+_HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 BpfInput = Union[str, File, CustomTarget, CustomTargetIndex]
 
 
@@ -53,6 +55,11 @@ def c_name(name: str) -> str:
     """CMake's MAKE_C_IDENTIFIER: `my-lib` -> `my_lib`, `2x` -> `_2x`."""
     ident = sanitize(name)
     return f"_{ident}" if ident[:1].isdigit() else ident
+
+
+def skeleton_name(name: str) -> str:
+    """The skeleton of bpf_object('x') is bpftool's for x.bpf.o: `struct x_bpf`."""
+    return c_name(default_object_name(f"{name}.bpf.o"))
 
 
 @dataclass(eq=False)
@@ -109,7 +116,9 @@ class SubskelModule(compat.NewExtensionModule):
         self.objects: dict[int, BpfObject] = {}  # id(CustomTarget) -> BpfObject
         self.subskeletons: list[Subskeleton] = []
         self.harness_names: set[str] = set()
-        self.skeletons: dict[tuple[str, object], Any] = {}  # input -> skeleton() dependency
+        # (input, C name, header) -> skeleton() dependency
+        self.skeletons: dict[tuple[object, ...], Any] = {}
+        self.skeleton_headers: dict[tuple[str, str], str] = {}  # (subdir, header) -> C name
         self.tools: Optional[Tools] = None
         self.methods.update({
             "bpf_object": self.bpf_object,
@@ -205,7 +214,9 @@ class SubskelModule(compat.NewExtensionModule):
         self.objects[id(target)] = obj
 
         if not obj.library:
-            obj.skeleton = self._skeleton_target(state, target, c_name(name))
+            obj.skeleton = self._skeleton_target(state, target, skeleton_name(name),
+                                                 f"{name}.skel.h")
+            self.skeleton_headers[(state.subdir, f"{name}.skel.h")] = skeleton_name(name)
             obj.include_dirs = compat.call(state, "include_directories", ".")
             # Harnesses for libraries whose subskeleton was generated before this object.
             for sub in self.subskeletons:
@@ -222,8 +233,7 @@ class SubskelModule(compat.NewExtensionModule):
                 f"library with subskel.bpf_object(..., library: true)")
         return obj
 
-    def _skeleton_target(self, state: Any, obj: Any, name: str) -> CustomTarget:
-        output = f"{name}.skel.h"
+    def _skeleton_target(self, state: Any, obj: Any, name: str, output: str) -> CustomTarget:
         return compat.call(
             state, "custom_target", output, input=[obj], output=[output],
             command=[self._tools(state).bpfsubskel, "skel", "@INPUT@", "-o", "@OUTPUT@",
@@ -287,7 +297,11 @@ class SubskelModule(compat.NewExtensionModule):
     # -- skeleton --------------------------------------------------------------------------
 
     @typed_pos_args("subskel.skeleton", (CustomTarget, CustomTargetIndex, File, str))
-    @compat.noKwargs
+    @typed_kwargs(
+        "subskel.skeleton",
+        KwargInfo("name", (str, NoneType), default=None),
+        KwargInfo("header", (str, NoneType), default=None),
+    )
     def skeleton(self, state: Any, args: tuple[BpfInput], kwargs: dict[str, Any]
                  ) -> ModuleReturnValue:
         (final,) = args
@@ -298,20 +312,35 @@ class SubskelModule(compat.NewExtensionModule):
                 "unresolved; skeletons are for final objects (use subskel.generate() for a "
                 "library)")
         final = _as_file(state, final)
+        # Defaults as bpftool and libbpf-bootstrap: x.bpf.o -> x.skel.h, struct x_bpf.
+        stem = obj.name if obj else _object_stem(_input_name(final))
+        default = (skeleton_name(obj.name) if obj else default_object_name(_input_name(final)),
+                   f"{stem}.skel.h")
+        name = kwargs["name"] or default[0]
+        header = kwargs["header"] or default[1]
+        problem = identifier_problem(name)
+        if problem:
+            what = "'name'" if kwargs["name"] else \
+                f"the name derived from {_input_name(final)!r} (pass name:)"
+            raise InvalidArguments(f"subskel.skeleton: {what} {name!r} {problem}")
+        if not _HEADER_NAME.match(header):
+            raise InvalidArguments(f"subskel.skeleton: 'header' {header!r} is not a plain file "
+                                   "name (letters, digits, '.', '_', '-')")
         key = ("file", compat.file_path(state, final)) if isinstance(final, File) else \
             ("target", id(final))
+        key = (*key, name, header)
         if key not in self.skeletons:
-            if obj is not None:
-                header, include_dirs = obj.skeleton, obj.include_dirs
+            if obj is not None and (name, header) == default:
+                target, include_dirs = obj.skeleton, obj.include_dirs
             else:
-                name = default_object_name(_input_name(final))
-                problem = identifier_problem(name)
-                if problem:
-                    raise InvalidArguments(f"subskel.skeleton: the name {name!r} derived from "
-                                           f"{_input_name(final)!r} {problem}; rename the file")
-                header = self._skeleton_target(state, final, name)
+                if (state.subdir, header) in self.skeleton_headers:
+                    raise InvalidArguments(
+                        f"subskel.skeleton: '{header}' is already generated in this directory "
+                        "for another skeleton; pass header: with another file name")
+                target = self._skeleton_target(state, final, name, header)
                 include_dirs = compat.call(state, "include_directories", ".")
-            self.skeletons[key] = self._header_dependency(state, header, include_dirs)
+                self.skeleton_headers[(state.subdir, header)] = name
+            self.skeletons[key] = self._header_dependency(state, target, include_dirs)
         return ModuleReturnValue(self.skeletons[key], [])
 
     def _header_dependency(self, state: Any, header: CustomTarget, include_dirs: Any) -> Any:
@@ -353,8 +382,9 @@ class SubskelModule(compat.NewExtensionModule):
             state, "custom_target", f"{pair}.test.c", input=[lib_target, final.target],
             output=[f"{pair}.test.c"],
             command=[tools.bpfsubskel, "harness", "@INPUT0@", "@INPUT1@", "-o", "@OUTPUT@",
-                     "--lib-name", sub.name, "--final-name", final_name,
-                     "--no-runtime-header", *test_args, "--depfile", "@DEPFILE@"],
+                     "--lib-name", sub.name, "--final-name", skeleton_name(final.name),
+                     "--final-header", f"{final.name}.skel.h", "--no-runtime-header",
+                     *test_args, "--depfile", "@DEPFILE@"],
             depfile=f"{pair}.test.c.d", depends=[check], depend_files=sub.tests)
         program = compat.call(
             state, "executable", f"{pair}_harness", source, final.skeleton, *sub.tests,
@@ -386,6 +416,14 @@ def _install_kwargs(state: Any, kwargs: dict[str, Any], option: str, *subdir: st
 
 def _outputs(target: Union[CustomTarget, CustomTargetIndex]) -> list[str]:
     return [target.output] if isinstance(target, CustomTargetIndex) else target.get_outputs()
+
+
+def _object_stem(file_name: str) -> str:
+    """`x.bpf.o` -> `x`, `y.o` -> `y`: what libbpf-bootstrap names x.skel.h after."""
+    for suffix in (".bpf.o", ".o"):
+        if file_name.endswith(suffix) and len(file_name) > len(suffix):
+            return file_name[: -len(suffix)]
+    return file_name
 
 
 def _input_name(obj: Any) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,38 @@ def run_cli(*args: object, cwd: Path | None = None, check: bool = False
 def bpftool(*args: object) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("bpftool") or "/usr/sbin/bpftool"
     return subprocess.run([exe, *map(str, args)], capture_output=True, text=True)
+
+
+@functools.cache
+def bpftool_version() -> tuple[int, int]:
+    """(major, minor) of the installed bpftool (`bpftool v7.5.0`), (0, 0) if there is none.
+
+    Differential tests key bpftool's known differences on it: Debian 12's 7.1 (built
+    from the linux-6.1 tree) and Debian 13's 7.5 differ from us in different ways.
+    """
+    try:
+        out = bpftool("version").stdout
+    except OSError:
+        return (0, 0)
+    m = re.search(r"^bpftool v(\d+)\.(\d+)", out, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+@functools.cache
+def libbpf_version() -> tuple[int, int]:
+    """(major, minor) of the libbpf headers and library tests build against."""
+    out = subprocess.run(["pkg-config", "--modversion", "libbpf"], capture_output=True,
+                         text=True, check=True).stdout
+    major, minor = out.strip().split(".")[:2]
+    return (int(major), int(minor))
+
+
+@functools.cache
+def clang_version() -> int:
+    """clang's major version (14 on Debian 12, 19 on Debian 13)."""
+    out = subprocess.run(["clang", "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"clang version (\d+)", out)
+    return int(m.group(1)) if m else 0
 
 
 def run_cc(compiler: str, source: Path, output: Path, *flags: str

@@ -80,7 +80,7 @@ def test_file_name_starting_with_digit(good_object: Path, tmp_path: Path) -> Non
     obj = tmp_path / "1lib-x.bpf.o"
     obj.write_bytes(good_object.read_bytes())
     result = run_cli("subskel", obj, "-o", tmp_path / "x.h")
-    assert_clean_error(result, obj, "'1lib_x'", "starts with a digit", "--name")
+    assert_clean_error(result, obj, "'1lib_x_bpf'", "starts with a digit", "--name")
     assert run_cli("subskel", obj, "-o", tmp_path / "x.h", "--name", "lib_x").returncode == 0
 
 

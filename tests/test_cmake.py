@@ -226,3 +226,33 @@ def test_found_through_cmake_prefix_path(tmp_path: Path) -> None:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "bpfsubskel 0.1.0 found" in result.stdout
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_libbpf_bootstrap_project_migrates_unchanged(tmp_path: Path) -> None:
+    """examples/bootstrap: libbpf-bootstrap's `minimal` with its C code untouched (it calls
+    minimal_bpf__open() and tests skel->bss); the README shows this CMakeLists.txt."""
+    source = tmp_path / "bootstrap"
+    shutil.copytree(TESTS.parent / "examples" / "bootstrap", source)
+    configure(source, tmp_path / "build", "-G", "Ninja")
+    steps = build(tmp_path / "build")
+    assert "Generating minimal.skel.h" in steps
+    header = (tmp_path / "build" / "minimal_bpf.include" / "minimal.skel.h").read_text()
+    assert "struct minimal_bpf {" in header
+    run = subprocess.run([str(tmp_path / "build" / "minimal")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^syscalls seen: \d+$", run.stdout, re.M), run.stdout
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("bpf_object(m SOURCES lib.bpf.c SKELETON_NAME x)\n",
+     "bpf_object(m): SKELETON_NAME and SKELETON_HEADER need SKELETON"),
+    ("bpf_object(m SOURCES lib.bpf.c SKELETON SKELETON_NAME my-skel)\n",
+     "SKELETON_NAME 'my-skel' is not a C identifier"),
+    ("bpf_object(m SOURCES lib.bpf.c SKELETON SKELETON_HEADER ../x.h)\n",
+     "SKELETON_HEADER '../x.h' is not a plain file name"),
+])
+def test_skeleton_name_errors(tmp_path: Path, body: str, message: str) -> None:
+    result = configure(project(tmp_path, body), tmp_path / "build", check=False)
+    assert result.returncode != 0
+    assert message in re.sub(r"\s+", " ", result.stderr), result.stderr

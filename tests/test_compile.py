@@ -304,9 +304,9 @@ def test_default_names_from_file_names(corpus_objects: dict[str, Path], tmp_path
     dashed = tmp_path / "my-lib.bpf.o"
     dashed.write_bytes(obj.read_bytes())
     run_cli("subskel", dashed, "-o", tmp_path / "dashed.h", check=True)
-    h = st.parse_file(tmp_path / "dashed.h", "my_lib")
+    h = st.parse_file(tmp_path / "dashed.h", "my_lib_bpf")  # bpftool's name for it
     source = tmp_path / "dashed.c"
-    source.write_text(translation_unit([tmp_path / "dashed.h"], [("my_lib", h)]))
+    source.write_text(translation_unit([tmp_path / "dashed.h"], [("my_lib_bpf", h)]))
     result = compile_tu("gcc", source)
     assert result.returncode == 0, result.stderr
 

@@ -240,8 +240,9 @@ def test_harness_output_is_deterministic_and_names_only(objs: dict[str, Path], t
     for where in ("a", "b"):
         d = tmp_path / where
         d.mkdir()
-        run_cli("harness", objs["counters"], objs["xdp_app"], "-o", d / "t.c",
-                "--test", HARNESS / "counters_test.c", "--depfile", d / "t.d", check=True)
+        run_cli("harness", objs["counters"], objs["xdp_app"], "-o", d / "t.c", "--lib-name",
+                "counters", "--test", HARNESS / "counters_test.c", "--depfile", d / "t.d",
+                check=True)
         outputs.append((d / "t.c").read_bytes())
         assert (d / "bpfsubskel_test.h").is_file()
         assert str(HARNESS / "counters_test.c") in (d / "t.d").read_text()
@@ -255,11 +256,11 @@ def test_harness_bad_input(objs: dict[str, Path], tmp_path: Path) -> None:
     result = run_cli("harness", objs["counters"], objs["xdp_app"], "-o", tmp_path / "t.c",
                      "--test", wrong)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert "is for 'other_lib', but this harness tests 'counters'" in result.stderr
+    assert "is for 'other_lib', but this harness tests 'counters_bpf'" in result.stderr
     assert not (tmp_path / "t.c").exists()
 
     twice = tmp_path / "twice_test.c"
-    twice.write_text("SUBSKEL_TEST(counters, a) {}\nSUBSKEL_TEST(counters, a) {}\n")
+    twice.write_text("SUBSKEL_TEST(counters_bpf, a) {}\nSUBSKEL_TEST(counters_bpf, a) {}\n")
     result = run_cli("harness", objs["counters"], objs["xdp_app"], "-o", tmp_path / "t.c",
                      "--test", twice)
     assert result.returncode == 2 and "defined twice" in result.stderr

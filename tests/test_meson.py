@@ -61,7 +61,11 @@ def debian_meson() -> Meson:
     python = VENV / "debian-meson" / "bin" / "python"
     if not python.exists():
         pytest.fail(f"{python} is missing: ./run.sh test sets up Debian's Meson")
-    return Meson("1.0.1", str(python), [str(python), "-m", "mesonbuild.mesonmain"])
+    # Debian's own package: 1.0.1 on Debian 12, 1.7 on Debian 13.
+    code = "from mesonbuild.coredata import version; print(version)"
+    debian_version = subprocess.run([str(python), "-c", code], capture_output=True, text=True,
+                                    check=True).stdout.strip()
+    return Meson(debian_version, str(python), [str(python), "-m", "mesonbuild.mesonmain"])
 
 
 def meson_0_63() -> Meson:
@@ -406,8 +410,8 @@ executable('user', 'user.c', dependencies: [base_dep, mid_dep, prebuilt_dep, pre
     (source / "user.c").write_text(
         '#include "base.subskel.h"\n#include "mid.subskel.h"\n#include "prebuilt.subskel.h"\n'
         '#include "prebuilt_final.skel.h"\n#include "final.skel.h"\n'
-        "int main(void) { struct final *f = final__open(); int ok = f && "
-        "base__open(f->obj) != NULL; final__destroy(f); return !ok; }\n")
+        "int main(void) { struct final_bpf *f = final_bpf__open(); int ok = f && "
+        "base__open(f->obj) != NULL; final_bpf__destroy(f); return !ok; }\n")
 
     meson = newest_meson()
     build = tmp_path / "build"
@@ -481,3 +485,52 @@ mid_dep = subskel.generate(mid)
     ninja(tmp_path / "build")
     out = meson.run("test", "-C", str(tmp_path / "build"), "--print-errorlogs").stdout
     assert re.search(r"mid_in_final\s+OK", out), out
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_libbpf_bootstrap_project_migrates_unchanged(meson: Meson, tmp_path: Path) -> None:
+    """examples/bootstrap's meson.build: skeleton() defaults to bpftool's names
+    (minimal.skel.h, struct minimal_bpf), so libbpf-bootstrap's C code builds as is."""
+    source = tmp_path / "bootstrap"
+    shutil.copytree(TESTS.parent / "examples" / "bootstrap", source)
+    build = tmp_path / "build"
+    meson.setup(source, build)
+    ninja(build)
+    assert "struct minimal_bpf {" in (build / "minimal.skel.h").read_text()
+    run = subprocess.run([str(build / "minimal")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_skeleton_names(tmp_path: Path) -> None:
+    """skeleton(final, name:, header:) next to the default one; clashes are errors."""
+    meson = newest_meson()
+    source = tmp_path / "names"
+    shutil.copytree(TESTS.parent / "examples" / "bootstrap", source)
+    (source / "meson.build").write_text(
+        "project('names', 'c')\nsubskel = import('subskel')\n"
+        "obj = subskel.bpf_object('minimal', 'minimal.bpf.c')\n"
+        "subskel.skeleton(obj)\n"
+        "other = subskel.skeleton(obj, name: 'minimal_bpf', header: 'other.skel.h')\n"
+        "mine = subskel.skeleton(obj, name: 'mine', header: 'mine.skel.h')\n"
+        "executable('user', 'user.c', dependencies: [other, mine])\n")
+    (source / "user.c").write_text(
+        '#include "other.skel.h"\n#include "mine.skel.h"\n'
+        "int main(void) { struct minimal_bpf *a = minimal_bpf__open(); struct mine *b = "
+        "mine__open(); minimal_bpf__destroy(a); mine__destroy(b); return 0; }\n")
+    build = tmp_path / "build"
+    meson.setup(source, build)
+    ninja(build)
+    assert "struct minimal_bpf {" in (build / "other.skel.h").read_text()
+    assert "struct mine {" in (build / "mine.skel.h").read_text()
+    for call, message in [
+        ("subskel.skeleton(obj, name: 'x')", "'minimal.skel.h' is already generated"),
+        ("subskel.skeleton(obj, name: 'my-x')", "'name' 'my-x' contains characters"),
+        ("subskel.skeleton(obj, header: 'a/b.h')", "'header' 'a/b.h' is not a plain file"),
+    ]:
+        (source / "meson.build").write_text(
+            "project('names', 'c')\nsubskel = import('subskel')\n"
+            f"obj = subskel.bpf_object('minimal', 'minimal.bpf.c')\n{call}\n")
+        result = meson.run("setup", str(tmp_path / "bad"), str(source), check=False)
+        assert result.returncode != 0
+        assert message in result.stdout + result.stderr, result.stdout
+        shutil.rmtree(tmp_path / "bad", ignore_errors=True)

@@ -21,11 +21,16 @@ def lib_object(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_default_name_from_file(lib_object: Path, tmp_path: Path) -> None:
+    """bpftool's rule: the file name without its final `.o`, other characters to `_`."""
     obj = tmp_path / "my-lib.v2.bpf.o"
     shutil.copy(lib_object, obj)
     run_cli("subskel", obj, "-o", tmp_path / "x.h", check=True)
     header = (tmp_path / "x.h").read_text()
-    assert "struct my_lib_v2 {" in header and "__MY_LIB_V2_SUBSKEL_H__" in header
+    assert "struct my_lib_v2_bpf {" in header and "__MY_LIB_V2_BPF_SUBSKEL_H__" in header
+    long = tmp_path / ("a" * 70 + ".o")
+    shutil.copy(lib_object, long)
+    run_cli("subskel", long, "-o", tmp_path / "long.h", check=True)
+    assert f"struct {'a' * 63} {{" in (tmp_path / "long.h").read_text()
 
 
 def test_same_bytes_in_any_directory(lib_object: Path, tmp_path: Path) -> None:

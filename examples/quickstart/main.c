@@ -8,21 +8,21 @@ int counters_print(struct bpf_object *obj);
 
 int main(void)
 {
-	struct syscalls *skel = syscalls__open();
+	struct syscalls_bpf *skel = syscalls_bpf__open();
 	int i;
 
 	if (!skel || counters_configure(skel->obj, getpid(), 10)) {
 		perror("open");
 		return 1;
 	}
-	if (syscalls__load(skel) || syscalls__attach(skel)) {
+	if (syscalls_bpf__load(skel) || syscalls_bpf__attach(skel)) {
 		perror("load/attach (needs root)");
 		return 1;
 	}
 	for (i = 0; i < 100; i++)
 		getppid();
-	syscalls__detach(skel);
+	syscalls_bpf__detach(skel);
 	counters_print(skel->obj);
-	syscalls__destroy(skel);
+	syscalls_bpf__destroy(skel);
 	return 0;
 }

@@ -10,7 +10,7 @@ int main(void)
 	static const unsigned int sizes[] = { 64, 128, 512, 1500, 40 };
 	unsigned char packet[1500];
 	struct counters_totals totals;
-	struct packets *skel = packets__open();
+	struct packets_bpf *skel = packets_bpf__open();
 	unsigned int i;
 
 	memset(packet, 0, sizeof(packet));
@@ -18,9 +18,9 @@ int main(void)
 		perror("open");
 		return 1;
 	}
-	if (packets__load(skel)) {
+	if (packets_bpf__load(skel)) {
 		perror("load (needs root)");
-		packets__destroy(skel);
+		packets_bpf__destroy(skel);
 		return 1;
 	}
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -39,6 +39,6 @@ int main(void)
 	for (i = 0; i < COUNTERS_RECENT_SLOTS; i++)
 		printf(" %llu", totals.recent[i]);
 	printf("\n");
-	packets__destroy(skel);
+	packets_bpf__destroy(skel);
 	return 0;
 }

@@ -9,25 +9,25 @@ int main(int argc, char **argv)
 {
 	int calls = argc > 1 ? atoi(argv[1]) : 1000, i;
 	struct counters_totals totals;
-	struct syscalls *skel = syscalls__open();
+	struct syscalls_bpf *skel = syscalls_bpf__open();
 
 	if (!skel || counters_configure(skel->obj, (unsigned int)getpid(), 0)) {
 		perror("open");
 		return 1;
 	}
-	if (syscalls__load(skel) || syscalls__attach(skel)) {
+	if (syscalls_bpf__load(skel) || syscalls_bpf__attach(skel)) {
 		perror("load/attach (needs root)");
-		syscalls__destroy(skel);
+		syscalls_bpf__destroy(skel);
 		return 1;
 	}
 	for (i = 0; i < calls; i++)
 		getppid();
-	syscalls__detach(skel);
+	syscalls_bpf__detach(skel);
 	if (counters_read(skel->obj, &totals)) {
 		perror("read");
 		return 1;
 	}
 	printf("syscalls counted: %llu (made %d getppid calls)\n", totals.events, calls);
-	syscalls__destroy(skel);
+	syscalls_bpf__destroy(skel);
 	return 0;
 }
