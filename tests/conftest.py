@@ -26,8 +26,17 @@ def multiarch_include() -> str:
 BPF_CFLAGS = ["-target", "bpf", "-g", "-O2", f"-I{multiarch_include()}", f"-I{CORPUS}"]
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"bpfsubskel under test: {Path(bpfsubskel.__file__).parent}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    try:
+        with open("/etc/os-release") as f:
+            system = re.search(r'^PRETTY_NAME="?([^"\n]*)', f.read(), re.M)
+    except OSError:
+        system = None
+    bpftool_v = ".".join(map(str, bpftool_version())) if bpftool_version() != (0, 0) else "none"
+    return [f"bpfsubskel under test: {Path(bpfsubskel.__file__).parent}",
+            f"toolchain tier: {system.group(1) if system else 'unknown system'}, clang "
+            f"{clang_version()}, libbpf {'.'.join(map(str, libbpf_version()))}, bpftool "
+            f"{bpftool_v}, Python {sys.version.split()[0]}"]
 
 
 def compile_bpf(source: Path, output: Path, *extra: str) -> Path:
