@@ -182,8 +182,9 @@ def comparison_source(pair: Pair, ours: st.Header, theirs: st.Header,
                              f'"sizeof *{var}");')
                 lines.append(f'SAME(_Alignof(__typeof__(*OV({var}))), '
                              f'_Alignof(__typeof__(*TV({var}))), "alignof *{var}");')
-                lines.append(f'SAME((__typeof__(*OV({var})))-1 < 0, '
-                             f'(__typeof__(*TV({var})))-1 < 0, "signedness of *{var}");')
+                lines.append(f'SAME((__typeof__(*OV({var})))-1 < (__typeof__(*OV({var})))1, '
+                             f'(__typeof__(*TV({var})))-1 < (__typeof__(*TV({var})))1, '
+                             f'"signedness of *{var}");')
                 continue
             if fields is None:
                 lines.append(f'COMPAT(__typeof__(*OV({var})), __typeof__(*TV({var})), '

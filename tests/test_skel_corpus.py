@@ -638,8 +638,8 @@ def comparison_source(g: Generated, theirs_header: Path, ours: Skel, theirs: Ske
                 lines.append(f'SAME(sizeof({o}), sizeof({t}), "sizeof {var}");')
                 lines.append(f'SAME(_Alignof(__typeof__({o})), _Alignof(__typeof__({t})), '
                              f'"alignof {var}");')
-                lines.append(f'SAME((__typeof__({o}))-1 < 0, (__typeof__({t}))-1 < 0, '
-                             f'"signedness of {var}");')
+                lines.append(f'SAME((__typeof__({o}))-1 < (__typeof__({o}))1, '
+                             f'(__typeof__({t}))-1 < (__typeof__({t}))1, "signedness of {var}");')
             else:
                 lines.append(f'COMPAT(__typeof__({o}), __typeof__({t}), "type of {var}");')
     return "\n".join(lines) + "\n"
