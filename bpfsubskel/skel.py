@@ -15,6 +15,7 @@ from . import render
 from .cdecl import DeclPrinter
 from .errors import CorruptData
 from .model import BpfObject, Map, MapKind
+from .struct_ops import shadows
 
 HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object"
 DESCRIPTION = """\
@@ -46,6 +47,7 @@ class MapEntry(NamedTuple):
     ident: str
     lookup_name: str
     mmaped: Optional[str]  # the data-section member libbpf points at the map's memory
+    link: bool  # a struct_ops map: `map->link = &obj->links.<ident>` (libbpf >= 1.5)
 
 
 class AssertEntry(NamedTuple):
@@ -60,15 +62,19 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
     _refuse_unresolved(obj)
     sections = []
     asserts = []
-    for m in obj.var_maps:
-        sections.append({"ident": m.ident, "members": _layout(obj, m)})
-        asserts += [AssertEntry(m.ident, v.name, v.size, v.offset) for v in m.public_vars]
+    for m in obj.skel_data_maps:
+        ident = m.data_ident
+        sections.append({"ident": ident, "members": _layout(obj, m)})
+        asserts += [AssertEntry(ident, v.name, v.size, v.offset) for v in m.public_vars]
+    struct_ops = shadows(obj, name)
+    _refuse_link_collisions(obj)
     return {
         "name": name,
         "guard": f"__{name.upper()}_SKEL_H__",
-        "maps": [MapEntry(m.ident, m.lookup_name, m.ident if m.mmapable else None)
+        "maps": [MapEntry(m.ident, m.lookup_name, m.data_ident, m.kind == MapKind.STRUCT_OPS)
                  for m in obj.maps],
         "progs": [p.name for p in obj.programs],
+        "struct_ops": struct_ops,
         "sections": sections,
         "asserts": asserts,
         "elf_string": _c_string_body(obj.data),
@@ -84,6 +90,17 @@ def _refuse_unresolved(obj: BpfObject) -> None:
             f"has unresolved externs ({', '.join(sorted(externs))}); a skeleton needs a final "
             "object: link it with the objects that define them (bpfsubskel link)"
         )
+
+
+def _refuse_link_collisions(obj: BpfObject) -> None:
+    """`links` has one member per program, then one per struct_ops map (bpftool >= 7.5)."""
+    programs = {p.name for p in obj.programs}
+    for m in obj.struct_ops_maps:
+        if m.ident in programs:
+            raise CorruptData(
+                f"program '{m.ident}' and struct_ops map '{m.ident}' would both be "
+                f"'links.{m.ident}' in the skeleton; rename one of them"
+            )
 
 
 def _layout(obj: BpfObject, m: Map) -> list[str]:
