@@ -19,7 +19,7 @@ from typing import Optional
 
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
-from .errors import CorruptData, read_input, reading
+from .errors import CorruptData, InputError, read_input, reading
 from .names import C_CXX_KEYWORDS, identifier_problem, sanitize
 
 KCONFIG_SEC = ".kconfig"
@@ -164,6 +164,13 @@ class BpfObject:
                     "cannot bind (bpf_object__open_subskeleton needs a DATASEC map value); "
                     "move them out of the library or use a full skeleton (bpfsubskel skel)")
         return None
+
+
+def refuse_subskeleton_problem(obj: BpfObject, path: str) -> None:
+    """An InputError about `path` if libbpf's subskeleton API cannot represent `obj`."""
+    problem = obj.subskeleton_problem()
+    if problem:
+        raise InputError(path, problem)
 
 
 def load(path: str) -> BpfObject:

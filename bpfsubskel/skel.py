@@ -67,7 +67,6 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
         sections.append({"ident": ident, "members": _layout(obj, m)})
         asserts += [AssertEntry(ident, v.name, v.size, v.offset) for v in m.public_vars]
     struct_ops = shadows(obj, name)
-    _refuse_link_collisions(obj)
     return {
         "name": name,
         "guard": f"__{name.upper()}_SKEL_H__",
@@ -90,17 +89,6 @@ def _refuse_unresolved(obj: BpfObject) -> None:
             f"has unresolved externs ({', '.join(sorted(externs))}); a skeleton needs a final "
             "object: link it with the objects that define them (bpfsubskel link)"
         )
-
-
-def _refuse_link_collisions(obj: BpfObject) -> None:
-    """`links` has one member per program, then one per struct_ops map (bpftool >= 7.5)."""
-    programs = {p.name for p in obj.programs}
-    for m in obj.struct_ops_maps:
-        if m.ident in programs:
-            raise CorruptData(
-                f"program '{m.ident}' and struct_ops map '{m.ident}' would both be "
-                f"'links.{m.ident}' in the skeleton; rename one of them"
-            )
 
 
 def _layout(obj: BpfObject, m: Map) -> list[str]:
