@@ -178,6 +178,11 @@ def arena_object(tmp_path: Path) -> Path:
 def test_arena_globals_through_skeleton(tmp_path: Path, arena_object: Path) -> None:
     text = header("skel", arena_object, tmp_path / "arena.skel.h", "arena").read_text()
     assert "map->mmaped = (void **)&obj->arena;" in text
+    for compiler, flags in (("g++", ["-std=c++17", "-x", "c++"]), ("clang++", ["-x", "c++"]),
+                            ("clang", ["-std=c11"])):
+        unit = run_cc(compiler, SKEL / "arena_user.c", tmp_path / "unit.o", "-c", *flags,
+                      *STRICT, f"-I{tmp_path}")
+        assert unit.returncode == 0, f"{compiler}: {unit.stderr}"
     assert run(build(tmp_path, SKEL / "arena_user.c")).split() == [
         "counter=17", "result=43", "counter=27", "result=103"]
 
@@ -210,7 +215,8 @@ def test_static_only_bss_has_its_member(tmp_path: Path) -> None:
     assert "map->mmaped = (void **)&obj->bss;" in text
     assert re.findall(r"_Static_assert\(sizeof\(s->(\w+)->(\w+)\)", text) == \
         [("data", "visible")]
-    for compiler, flags in (("g++", ["-std=c++17", "-x", "c++"]), ("clang", ["-std=c11"])):
+    for compiler, flags in (("g++", ["-std=c++17", "-x", "c++"]), ("clang++", ["-x", "c++"]),
+                            ("clang", ["-std=c11"])):
         unit = run_cc(compiler, SKEL / "static_bss_user.c", tmp_path / "unit.o", "-c", *flags,
                       *STRICT, f"-I{tmp_path}")
         assert unit.returncode == 0, unit.stderr

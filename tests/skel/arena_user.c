@@ -1,6 +1,7 @@
 /* skel->arena: the object's initial values after open, written before load, shared
  * with the program after load in both directions. */
 #include <stdio.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include "arena.skel.h"
 
@@ -8,8 +9,10 @@
 
 static int run(struct arena *skel)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct bpf_test_run_opts opts;
 
+	memset(&opts, 0, sizeof(opts)); /* not LIBBPF_OPTS: clang++ 19 -Wextra rejects it */
+	opts.sz = sizeof(opts);
 	return bpf_prog_test_run_opts(bpf_program__fd(skel->progs.bump), &opts) || opts.retval;
 }
 
