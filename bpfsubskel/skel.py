@@ -21,8 +21,9 @@ HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object
 DESCRIPTION = """\
 Generate a full libbpf skeleton for a final BPF object: the object's bytes embedded,
 N__open / N__open_opts / N__load / N__open_and_load / N__attach / N__detach /
-N__destroy / N__elf_bytes, `maps`, `progs`, `links`, and one struct per data section
-laid out at the object's offsets:
+N__destroy / N__elf_bytes, `maps`, `struct_ops` (one shadow struct per struct_ops map),
+`progs`, `links` (programs and struct_ops maps), and one struct per data section (every
+.data/.rodata/.bss, `arena` for __arena globals) laid out at the object's offsets:
 
     struct app *skel = app__open();
     skel->rodata->threshold = 3;          /* before load */
