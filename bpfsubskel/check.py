@@ -16,7 +16,7 @@ from typing import NamedTuple, Optional
 
 from .btf import MAX_RESOLVE_DEPTH, MODIFIERS, Btf, BtfType, Kind
 from .errors import InputError
-from .model import BpfObject, Map, MapKind, Var
+from .model import BpfObject, Map, MapKind, Var, refuse_subskeleton_problem
 
 HELP = "check statically that a BPF library works inside a final BPF object"
 DESCRIPTION = """\
@@ -242,6 +242,7 @@ def command(args: argparse.Namespace) -> int:
     if args.depfile and not args.stamp:
         raise InputError(args.depfile, "--depfile names the dependencies of --stamp; pass both")
     lib, final = load(args.library), load(args.final)
+    refuse_subskeleton_problem(lib, args.library)
     found = check(lib, final)
     for d in found:
         print(f"{args.final}: {d.severity}: {d.message} [library {args.library}]",

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from . import render
 from .errors import InputError, reading
-from .model import BpfObject, MapKind
+from .model import BpfObject, MapKind, refuse_subskeleton_problem
 
 HELP = "generate a test program checking a BPF library inside one final BPF object"
 DESCRIPTION = """\
@@ -140,6 +140,7 @@ def command(args: argparse.Namespace) -> int:
                                      "name (letters, digits, '.', '_', '-')")
     user_tests = user_tests_in(args.test, lib_name)
     lib = load_object(args.library, werror=False)
+    refuse_subskeleton_problem(lib, args.library)
     final = load_object(args.final, werror=False)
     with reading(args.final):
         text = render.render("harness.c.j2",

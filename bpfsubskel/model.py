@@ -19,7 +19,7 @@ from typing import Optional
 
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
-from .errors import CorruptData, read_input, reading
+from .errors import CorruptData, InputError, read_input, reading
 from .names import C_CXX_KEYWORDS, identifier_problem, sanitize
 
 KCONFIG_SEC = ".kconfig"
@@ -27,6 +27,8 @@ KSYMS_SEC = ".ksyms"
 MAPS_SEC = ".maps"
 STRUCT_OPS_SECS = (".struct_ops", ".struct_ops.link")
 ARENA_SEC = ".addr_space.1"
+ARENA_IDENT = "arena"  # the data-section member of the arena map's globals (bpftool's)
+BPF_MAP_TYPE_ARENA = 33
 
 
 class MapKind(enum.Enum):
@@ -73,6 +75,13 @@ class Map:
     datasec: Optional[BtfType] = None
     btf_type_id: int = 0  # the map's own BTF VAR (BTF and struct_ops maps)
     initial: bytes = b""  # data maps: the section's bytes (zeros for .bss)
+    map_type: int = 0  # BTF maps: the `type` of the definition (0 when not given)
+    # struct_ops maps: the value struct (libbpf's btf_value_type_id: the VAR's type with
+    # modifiers and typedefs resolved)
+    value_type_id: int = 0
+    # The arena map (BPF_MAP_TYPE_ARENA) when the object has `__arena` globals: their
+    # section (.addr_space.1) is its initial data, `vars` and `datasec` describe them.
+    arena: bool = False
 
     def initial_value(self, var: Var) -> bytes:
         return self.initial[var.offset : var.offset + var.size]
@@ -87,6 +96,23 @@ class Map:
         return self.kind in (MapKind.DATA, MapKind.KCONFIG) and any(
             v.is_public for v in self.vars
         )
+
+    @property
+    def data_ident(self) -> Optional[str]:
+        """The skeleton's `struct N__<ident> *<ident>` member for this map's memory, if any.
+
+        Every internal data map has one (bpftool with libbpf < 1.1 and Debian 12's bpftool
+        7.1 emit it even with no public variables; libbpf sets it NULL after load when the
+        map is not mmapable), kconfig when it has variables, the arena map `arena` when
+        the object has `__arena` globals (bpftool >= 7.4).
+        """
+        if self.kind == MapKind.DATA:
+            return self.ident
+        if self.arena:
+            return ARENA_IDENT
+        if self.kind == MapKind.KCONFIG and self.mmapable:
+            return self.ident
+        return None
 
     @property
     def strip_modifiers(self) -> bool:
@@ -116,6 +142,35 @@ class BpfObject:
     def var_maps(self) -> list[Map]:
         """Maps that get a variables struct: mmapable ones with public variables."""
         return [m for m in self.maps if m.mmapable]
+
+    @property
+    def skel_data_maps(self) -> list[Map]:
+        """Maps with a data-section member in a full skeleton (`Map.data_ident`), in order."""
+        return [m for m in self.maps if m.data_ident is not None]
+
+    @property
+    def struct_ops_maps(self) -> list[Map]:
+        return [m for m in self.maps if m.kind == MapKind.STRUCT_OPS]
+
+    @property
+    def arena_map(self) -> Optional[Map]:
+        """The arena map holding the object's `__arena` globals, if it has any."""
+        return next((m for m in self.maps if m.arena), None)
+
+    def subskeleton_problem(self) -> Optional[str]:
+        """Why libbpf's subskeleton API cannot represent this object, or None."""
+        if self.arena_map is not None:
+            return (f"has __arena globals ({ARENA_SEC}), which libbpf's subskeleton API "
+                    "cannot bind (bpf_object__open_subskeleton needs a DATASEC map value); "
+                    "move them out of the library or use a full skeleton (bpfsubskel skel)")
+        return None
+
+
+def refuse_subskeleton_problem(obj: BpfObject, path: str) -> None:
+    """An InputError about `path` if libbpf's subskeleton API cannot represent `obj`."""
+    problem = obj.subskeleton_problem()
+    if problem:
+        raise InputError(path, problem)
 
 
 def load(path: str) -> BpfObject:
@@ -151,16 +206,14 @@ class _Builder:
         }
 
     def build(self) -> BpfObject:
-        if ARENA_SEC in self.elf.by_name or ARENA_SEC in self.datasecs:
-            raise CorruptData(
-                "has arena globals (.addr_space.1); libbpf cannot bind them in subskeletons"
-            )
         if "maps" in self.elf.by_name:
             raise CorruptData(
                 "uses the legacy 'maps' section; libbpf >= 1.0 rejects it, "
                 'define maps with SEC(".maps")'
             )
-        maps = self._btf_maps() + self._data_maps() + self._kconfig_maps() + self._struct_ops()
+        btf_maps = self._btf_maps()
+        self._arena(btf_maps)
+        maps = btf_maps + self._data_maps() + self._kconfig_maps() + self._struct_ops()
         self._check_idents(maps)
         return BpfObject(
             path=self.path,
@@ -184,7 +237,8 @@ class _Builder:
             var = self.btf[info.type]
             if var.kind != Kind.VAR:
                 continue
-            m = Map(MapKind.BTF, var.name, var.name, section=MAPS_SEC, btf_type_id=var.id)
+            m = Map(MapKind.BTF, var.name, var.name, section=MAPS_SEC, btf_type_id=var.id,
+                    map_type=self._map_def_type(var))
             if var.linkage == Linkage.EXTERN:
                 m.extern = True
                 externs.append(m)
@@ -193,6 +247,46 @@ class _Builder:
                 defined.append((sym.value if sym else info.offset, m))
         defined.sort(key=lambda pair: pair[0])
         return [m for _, m in defined] + externs
+
+    def _map_def_type(self, var: BtfType) -> int:
+        """`__uint(type, T)` of a BTF map definition: the member `type`, `int (*)[T]`."""
+        definition = self.btf.skip_modifiers(var.type, typedefs=True)
+        for member in definition.members if definition.kind == Kind.STRUCT else ():
+            if member.name == "type":
+                ptr = self.btf.skip_modifiers(member.type, typedefs=True)
+                if ptr.kind == Kind.PTR:
+                    array = self.btf.skip_modifiers(ptr.type, typedefs=True)
+                    if array.kind == Kind.ARRAY:
+                        return array.nelems
+        return 0
+
+    def _arena(self, btf_maps: list[Map]) -> None:
+        """`__arena` globals: the initial data of the (single) arena map, as libbpf 1.5.
+
+        libbpf (bpf_object__init_user_btf_maps) takes a non-empty PROGBITS .addr_space.1
+        as the arena map's initial data; bpftool gives such a map the member `arena`.
+        """
+        arenas = [m for m in btf_maps if m.map_type == BPF_MAP_TYPE_ARENA and not m.extern]
+        if len(arenas) > 1:
+            raise CorruptData(
+                f"defines two BPF_MAP_TYPE_ARENA maps ('{arenas[0].lookup_name}' and "
+                f"'{arenas[1].lookup_name}'); libbpf supports one, remove the other"
+            )
+        sec = self.elf.by_name.get(ARENA_SEC)
+        if sec is None or sec.type != E.SHT_PROGBITS or sec.size == 0:
+            return
+        if not arenas:
+            raise CorruptData(
+                f"has __arena globals ({ARENA_SEC}) but no BPF_MAP_TYPE_ARENA map; libbpf "
+                'refuses it: define the arena map in SEC(".maps")'
+            )
+        m = arenas[0]
+        m.arena = True
+        m.size = sec.size
+        m.initial = self.elf.section_bytes(sec)
+        m.datasec = self.datasecs.get(ARENA_SEC)
+        if m.datasec is not None:
+            m.vars = self._section_vars(m.datasec, sec)
 
     def _data_maps(self) -> list[Map]:
         maps = []
@@ -310,16 +404,26 @@ class _Builder:
         ]
 
     def _struct_ops(self) -> list[Map]:
+        """libbpf's bpf_object_init_struct_ops: sections in index order, DATASEC order within."""
+        names = {*STRUCT_OPS_SECS, *("?" + n for n in STRUCT_OPS_SECS)}
         maps = []
-        for sec_name in STRUCT_OPS_SECS:
-            for name in (sec_name, "?" + sec_name):
-                datasec = self.datasecs.get(name)
-                if datasec is None:
-                    continue
-                for info in datasec.secinfos:
-                    var = self.btf[info.type]
-                    maps.append(Map(MapKind.STRUCT_OPS, var.name, var.name, section=name,
-                                    btf_type_id=var.id))
+        for sec in self.elf.sections:
+            if sec.name not in names or sec.type != E.SHT_PROGBITS or sec.size == 0:
+                continue
+            datasec = self.datasecs.get(sec.name)
+            if datasec is None:
+                raise CorruptData(f"section '{sec.name}' has no BTF DATASEC; compile with -g")
+            for info in datasec.secinfos:
+                var = self.btf[info.type]
+                value = self.btf.skip_modifiers(var.type, typedefs=True)
+                if value.kind != Kind.STRUCT or not value.name:
+                    raise CorruptData(
+                        f"struct_ops map '{var.name}' is not of a named struct type; "
+                        "libbpf refuses it"
+                    )
+                maps.append(Map(MapKind.STRUCT_OPS, var.name, var.name, section=sec.name,
+                                btf_type_id=var.id, size=value.size,
+                                value_type_id=value.id))
         return maps
 
     def _check_idents(self, maps: list[Map]) -> None:

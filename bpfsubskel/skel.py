@@ -15,13 +15,15 @@ from . import render
 from .cdecl import DeclPrinter
 from .errors import CorruptData
 from .model import BpfObject, Map, MapKind
+from .struct_ops import shadows
 
 HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object"
 DESCRIPTION = """\
 Generate a full libbpf skeleton for a final BPF object: the object's bytes embedded,
 N__open / N__open_opts / N__load / N__open_and_load / N__attach / N__detach /
-N__destroy / N__elf_bytes, `maps`, `progs`, `links`, and one struct per data section
-laid out at the object's offsets:
+N__destroy / N__elf_bytes, `maps`, `struct_ops` (one shadow struct per struct_ops map),
+`progs`, `links` (programs and struct_ops maps), and one struct per data section (every
+.data/.rodata/.bss, `arena` for __arena globals) laid out at the object's offsets:
 
     struct app *skel = app__open();
     skel->rodata->threshold = 3;          /* before load */
@@ -46,6 +48,7 @@ class MapEntry(NamedTuple):
     ident: str
     lookup_name: str
     mmaped: Optional[str]  # the data-section member libbpf points at the map's memory
+    link: bool  # a struct_ops map: `map->link = &obj->links.<ident>` (libbpf >= 1.5)
 
 
 class AssertEntry(NamedTuple):
@@ -60,15 +63,18 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
     _refuse_unresolved(obj)
     sections = []
     asserts = []
-    for m in obj.var_maps:
-        sections.append({"ident": m.ident, "members": _layout(obj, m)})
-        asserts += [AssertEntry(m.ident, v.name, v.size, v.offset) for v in m.public_vars]
+    for m in obj.skel_data_maps:
+        ident = m.data_ident
+        sections.append({"ident": ident, "members": _layout(obj, m)})
+        asserts += [AssertEntry(ident, v.name, v.size, v.offset) for v in m.public_vars]
+    struct_ops = shadows(obj, name)
     return {
         "name": name,
         "guard": f"__{name.upper()}_SKEL_H__",
-        "maps": [MapEntry(m.ident, m.lookup_name, m.ident if m.mmapable else None)
+        "maps": [MapEntry(m.ident, m.lookup_name, m.data_ident, m.kind == MapKind.STRUCT_OPS)
                  for m in obj.maps],
         "progs": [p.name for p in obj.programs],
+        "struct_ops": struct_ops,
         "sections": sections,
         "asserts": asserts,
         "elf_string": _c_string_body(obj.data),

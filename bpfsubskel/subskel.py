@@ -7,7 +7,9 @@ from typing import Any, NamedTuple
 
 from . import render
 from .cdecl import DeclPrinter
+from .errors import CorruptData
 from .model import BpfObject, Map
+from .struct_ops import shadows
 
 HELP = "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object"
 DESCRIPTION = """\
@@ -48,6 +50,9 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
     Rows are NamedTuples, not dicts: jinja2 tries attribute access first, and a failed
     getattr per field costs real time on objects with thousands of variables.
     """
+    problem = obj.subskeleton_problem()
+    if problem:
+        raise CorruptData(problem)
     members = _MemberPrinter(obj)
     var_structs = []
     var_list = []
@@ -62,6 +67,7 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
         "guard": f"__{name.upper()}_SUBSKEL_H__",
         "maps": [MapEntry(m.ident, m.lookup_name) for m in obj.maps],
         "progs": [p.name for p in obj.programs],
+        "struct_ops": shadows(obj, name),
         "var_structs": var_structs,
         "vars": var_list,
         "unresolved_externs": obj.unresolved_externs,

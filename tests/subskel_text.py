@@ -43,6 +43,8 @@ class Header:
     map_lookups: list[str] = field(default_factory=list)
     prog_lookups: list[str] = field(default_factory=list)
     duplicate_members: list[str] = field(default_factory=list)
+    # struct_ops shadow types: map ident -> (struct tag, [(member name, statement)])
+    struct_ops: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)
 
     def all_vars(self) -> list[tuple[str, Member]]:
         return [(sec, m) for sec, members in self.var_structs.items() for m in members]
@@ -128,6 +130,15 @@ def parse(text: str, name: str) -> Header:
         if ident is None:
             raise ValueError(f"unnamed member block: {stmt[:60]!r}")
         inner, _ = braced_body(stmt, stmt.index("{"))
+        if ident == "struct_ops":
+            for shadow in statements(inner):
+                tag = re.match(r"struct\s+(\w+)\s*\{", shadow)
+                body, _ = braced_body(shadow, shadow.index("{"))
+                header.struct_ops[trailing_name(shadow) or ""] = (
+                    tag.group(1) if tag else "",
+                    [(trailing_name(re.sub(r"\[\d+\]$", "", x)) or "", x)
+                     for x in statements(body)])
+            continue
         members, dups = _pointer_members(inner)
         header.duplicate_members += [f"{ident}.{d}" for d in dups]
         if ident == "maps":

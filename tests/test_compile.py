@@ -65,6 +65,9 @@ def use_function(name: str, h: st.Header, var_sizes: dict[str, int] | None = Non
         addrs.append(f"&s->maps.{m}")
     for p in h.progs:
         addrs.append(f"&s->progs.{p}")
+    for ident, (_, members) in h.struct_ops.items():
+        addrs.append(f"&s->struct_ops.{ident}")
+        addrs += [f"&s->struct_ops.{ident}->{n}" for n, _ in members]
     for sec, m in h.all_vars():
         addrs.append(f"&s->{sec}.{m.name}")
         sizes.append(f"sizeof(*s->{sec}.{m.name})")

@@ -29,10 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 ANON_ENUM = re.compile(r"^(?:const\s+|volatile\s+)*enum\s*\{")
 ANON_ENUM_VALUE = re.compile(r"^(?:const\s+|volatile\s+)*enum\s*\{[^}]*\}[^*\[]*$")  # no * or []
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("bpftool") is None and not Path("/usr/sbin/bpftool").exists(),
-    reason="bpftool is not installed",
-)
+HAVE_BPFTOOL = shutil.which("bpftool") is not None or Path("/usr/sbin/bpftool").exists()
+pytestmark = pytest.mark.skipif(not HAVE_BPFTOOL, reason="bpftool is not installed")
+
 
 GOOD = sorted(p.name[: -len(".bpf.c")] for p in CORPUS.glob("*.bpf.c")
               if not p.name.startswith("bad_"))
@@ -160,6 +159,17 @@ def comparison_source(pair: Pair, ours: st.Header, theirs: st.Header,
         for n in names:
             lines.append(f'SAME(O({block}.{n}) - O({block}), T({block}.{n}) - T({block}), '
                          f'"offset of {block}.{n}");')
+    for ident, (t_tag, members) in theirs.struct_ops.items():
+        o_tag = ours.struct_ops[ident][0]
+        lines.append(f'SAME(sizeof(struct {o_tag}), sizeof(struct {t_tag}), "sizeof {ident}");')
+        for name, statement in members:
+            ov, tv = f"(((struct {o_tag} *)0)->{name})", f"(((struct {t_tag} *)0)->{name})"
+            lines.append(f"SAME(offsetof(struct {o_tag}, {name}), "
+                         f'offsetof(struct {t_tag}, {name}), "offset of {ident}.{name}");')
+            lines.append(f'SAME(sizeof({ov}), sizeof({tv}), "sizeof {ident}.{name}");')
+            if "[" not in statement:
+                lines.append(f"COMPAT(__typeof__({ov}), __typeof__({tv}), "
+                             f'"type of {ident}.{name}");')
     for sec, members in theirs.var_structs.items():
         lines.append(f'SAME(sizeof(OV({sec})), sizeof(TV({sec})), "sizeof struct {sec}");')
         for m in members:
@@ -291,6 +301,11 @@ def test_matches_bpftool(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> N
         assert [m.name for m in ours.var_structs[sec]] == \
             [m.name for m in theirs.var_structs[sec]]
     assert_same_lookup_names(ours, theirs)
+    if BPFTOOL >= (7, 4):  # struct_ops shadow types (compared by compiler too)
+        assert {i: [n for n, _ in ms] for i, (_, ms) in ours.struct_ops.items()} == \
+            {i: [n for n, _ in ms] for i, (_, ms) in theirs.struct_ops.items()}
+    else:
+        assert not theirs.struct_ops
     assert_matches(pair, ours, theirs, tmp_path)
 
 

@@ -58,14 +58,13 @@ COMPILERS: dict[str, list[str]] = {
 
 HAVE_BPFTOOL = shutil.which("bpftool") is not None or Path("/usr/sbin/bpftool").exists()
 
+# struct_ops shadow types from 7.4, struct_ops map links from 7.5 (reference §0).
+BPFTOOL_VERSION = bpftool_version()
+
 # Documented ways in which the installed `bpftool gen skeleton` differs, by version
 # (reference §0, §5); each is asserted by a test collected only where it exists.
 #   open-fails:  the 6.1-tree libbpf rejects .bss.* sections; bpftool cannot open the object
-#   hidden:      bpftool exposes __hidden globals and emits empty structs (and `mmaped`)
-#                for sections holding only statics (libbpf < 1.1); we follow libbpf >= 1.1
-#   no-datasec:  bpftool emits an empty struct (and `mmaped`) for `.rodata.str1.1`, which
-#                has no DATASEC and is not mmapable with libbpf >= 1.1. (B1, the empty
-#                output, is subskeleton-only: asserted not to happen here.)
+#   hidden:      bpftool with libbpf < 1.1 exposes __hidden globals; we follow libbpf >= 1.1
 #   B2:          `.rodata.data` -> `data`: duplicate members, invalid C
 #   B4:          a `.bss.*` section over 15 characters: bpftool names it by libbpf's
 #                truncated map name (an empty struct, a lookup that fails at runtime)
@@ -75,7 +74,6 @@ if bpftool_version() < (7, 2):  # Debian 12's 7.1, built from the linux-6.1 tree
     KNOWN_DIFFERENCES = {
         "bss_sections": "open-fails",
         "statics": "hidden",
-        "strings": "no-datasec",
         "rodata_data": "B2",
         "anon_types": "enum-size",
     }
@@ -113,6 +111,7 @@ class MapSlot:
     name: str  # the runtime lookup string, `map->name = "..."`
     ident: str = ""  # `&obj->maps.<ident>`
     mmaped: Optional[str] = None  # `&obj-><mmaped>`
+    link: Optional[str] = None  # `map->link = &obj->links.<link>` (struct_ops maps)
 
 
 @dataclass
@@ -130,6 +129,8 @@ class Skel:
     links: list[str] = field(default_factory=list)
     sections: dict[str, list[SkelMember]] = field(default_factory=dict)  # ident -> members
     tags: dict[str, str] = field(default_factory=dict)  # ident -> struct tag
+    # struct_ops shadow types: map ident -> (struct tag, members)
+    struct_ops: dict[str, tuple[str, list[SkelMember]]] = field(default_factory=dict)
     map_slots: list[MapSlot] = field(default_factory=list)
     prog_slots: list[ProgSlot] = field(default_factory=list)
     map_cnt: Optional[int] = None
@@ -139,6 +140,10 @@ class Skel:
     def members(self) -> list[tuple[str, SkelMember]]:
         return [(sec, m) for sec, ms in self.sections.items() for m in ms if not m.is_pad]
 
+    def empty_sections(self) -> list[str]:
+        """Data-section structs without variables (statics only, no DATASEC)."""
+        return [sec for sec, ms in self.sections.items() if not [m for m in ms if not m.is_pad]]
+
 
 _BRACED = re.compile(r"\{[^{}]*\}")
 _ATTRIBUTE = re.compile(r"__attribute__\s*\(\(.*?\)\)")
@@ -147,6 +152,7 @@ _SLOT = re.compile(
     r'(?:s->maps\[\d+\]\.|\bmap->)name\s*=\s*"(?P<map>[^"]*)"'
     r"|(?:s->maps\[\d+\]\.|\bmap->)map\s*=\s*&obj->maps\.(?P<map_ident>\w+)"
     r"|(?:s->maps\[\d+\]\.|\bmap->)mmaped\s*=\s*\(void\s*\*\*\)\s*&obj->(?P<mmaped>\w+)"
+    r"|\bmap->link\s*=\s*&obj->links\.(?P<map_link>\w+)"
     r'|s->progs\[\d+\]\.name\s*=\s*"(?P<prog>[^"]*)"'
     r"|s->progs\[\d+\]\.prog\s*=\s*&obj->progs\.(?P<prog_ident>\w+)"
     r"|s->progs\[\d+\]\.link\s*=\s*&obj->links\.(?P<link>\w+)"
@@ -192,6 +198,14 @@ def parse_skel(text: str, name: str) -> Skel:
         if ident in ("maps", "progs", "links"):
             getattr(skel, ident).extend(names)
             continue
+        if ident == "struct_ops":
+            for shadow in st.statements(inner):
+                tag = re.match(r"struct\s+(\w+)\s*\{", shadow)
+                body, _ = st.braced_body(shadow, shadow.index("{"))
+                skel.struct_ops[st.trailing_name(shadow) or ""] = (
+                    tag.group(1) if tag else "",
+                    [SkelMember(member_name(x), x) for x in st.statements(body)])
+            continue
         tag = re.match(r"struct\s+(\w+)\s*\{", stmt)
         if ident in skel.sections:
             skel.duplicates.append(ident)
@@ -210,6 +224,8 @@ def parse_skel(text: str, name: str) -> Skel:
             skel.map_slots[-1].ident = value
         elif kind == "mmaped":
             skel.map_slots[-1].mmaped = value
+        elif kind == "map_link":
+            skel.map_slots[-1].link = value
         elif kind == "prog":
             skel.prog_slots.append(ProgSlot(value))
         elif kind == "prog_ident":
@@ -365,6 +381,9 @@ def use_function(name: str, skel: Skel, obj: Optional[Path] = None) -> str:
     addrs += [f"&s->progs.{p}" for p in skel.progs]
     addrs += [f"&s->links.{p}" for p in skel.links]
     addrs += [f"&s->{sec}->{m.name}" for sec, ms in skel.sections.items() for m in ms]
+    addrs += [f"&s->struct_ops.{ident}" for ident in skel.struct_ops]
+    addrs += [f"&s->struct_ops.{ident}->{m.name}" for ident, (_, ms) in skel.struct_ops.items()
+              for m in ms]
     asserts = []
     if obj is not None:
         for v in public_vars(obj):
@@ -505,8 +524,10 @@ def test_skeleton_lists_what_the_object_has(stem: str, generated: dict[str, Gene
     skel = g.ours()
     assert not skel.duplicates
 
-    # data structs: exactly the public globals, in offset order, named N__<ident>
-    expected: dict[str, list[str]] = {}
+    # data structs: one per data section (bpftool with libbpf < 1.1 has one for sections
+    # without public variables too), exactly the public globals, in offset order
+    expected: dict[str, list[str]] = {st.section_ident(s): []
+                                      for s in st.elf_data_sections(g.obj)}
     for v in public_vars(g.obj):
         expected.setdefault(st.section_ident(v.section), []).append(v.name)
     got = {sec: [m.name for m in ms if not m.is_pad] for sec, ms in skel.sections.items()
@@ -526,12 +547,15 @@ def test_skeleton_lists_what_the_object_has(stem: str, generated: dict[str, Gene
             assert slot.ident == st.section_ident(slot.name)
         else:
             assert slot.ident == slot.name
-    # `mmaped` exactly for the maps with a data struct (libbpf >= 1.1 mmapable maps)
+    # `mmaped` exactly for the maps with a data struct
     assert {s.ident: s.mmaped for s in skel.map_slots if s.mmaped} == \
         {sec: sec for sec in skel.sections}
 
-    # programs: each with its link slot
-    assert skel.links == skel.progs
+    # programs, then struct_ops maps (bpftool >= 7.5): each with its link slot
+    struct_ops = [s.ident for s in skel.map_slots if s.link]
+    assert [s.link for s in skel.map_slots if s.link] == struct_ops
+    assert list(skel.struct_ops) == struct_ops
+    assert skel.links == skel.progs + struct_ops
     assert (skel.prog_cnt or 0) == len(skel.prog_slots)
     assert [(p.name, p.prog, p.link) for p in skel.prog_slots] == \
         [(p, p, p) for p in skel.progs]
@@ -611,6 +635,17 @@ def comparison_source(g: Generated, theirs_header: Path, ours: Skel, theirs: Ske
             lines.append(f"SAME(offsetof({os_}, {block}.{n}) - offsetof({os_}, {block}), "
                          f"offsetof({ts}, {block}.{n}) - offsetof({ts}, {block}), "
                          f'"offset of {block}.{n}");')
+    for ident, (t_tag, members) in theirs.struct_ops.items():
+        o_tag = ours.struct_ops[ident][0]
+        lines.append(f'SAME(sizeof(struct {o_tag}), sizeof(struct {t_tag}), "sizeof {ident}");')
+        for m in members:
+            o, t = f"(((struct {o_tag} *)0)->{m.name})", f"(((struct {t_tag} *)0)->{m.name})"
+            lines.append(f"SAME(offsetof(struct {o_tag}, {m.name}), "
+                         f'offsetof(struct {t_tag}, {m.name}), "offset of {ident}.{m.name}");')
+            lines.append(f'SAME(sizeof({o}), sizeof({t}), "sizeof {ident}.{m.name}");')
+            if "[" not in m.statement:
+                lines.append(f"COMPAT(__typeof__({o}), __typeof__({t}), "
+                             f'"type of {ident}.{m.name}");')
     for sec, members in theirs.sections.items():
         if sec in skip_sections:
             continue
@@ -649,7 +684,18 @@ def assert_same_lists(g: Generated, ours: Skel, theirs: Skel) -> None:
     """maps/progs/links member lists, lookup strings and slots, in the same order."""
     assert ours.maps == theirs.maps
     assert ours.progs == theirs.progs
-    assert ours.links == theirs.links
+    struct_ops = list(ours.struct_ops)
+    if BPFTOOL_VERSION >= (7, 5):
+        assert ours.links == theirs.links
+        assert [s.link for s in ours.map_slots] == [s.link for s in theirs.map_slots]
+    else:  # no struct_ops links before 7.5
+        assert ours.links == theirs.links + struct_ops
+        assert not [s.link for s in theirs.map_slots if s.link]
+    if BPFTOOL_VERSION >= (7, 4):
+        assert {i: [m.name for m in ms] for i, (_, ms) in ours.struct_ops.items()} == \
+            {i: [m.name for m in ms] for i, (_, ms) in theirs.struct_ops.items()}
+    else:
+        assert not theirs.struct_ops
     # bpftool bakes in libbpf's object-prefixed kernel names ("theirs_s.data"); ours
     # are section names (".data", B8). Same map, same order.
     assert [libbpf_map_name(s.name, g.theirs_name) for s in ours.map_slots] == \
@@ -689,13 +735,26 @@ def test_matches_bpftool(stem: str, generated: dict[str, Generated], tmp_path: P
     assert alone.returncode == 0, f"bpftool's skeleton does not compile:\n{alone.stderr}"
     ours = g.ours()
     assert not theirs.duplicates
-    assert list(ours.sections) == list(theirs.sections)
+    extra = assert_same_sections(ours, theirs)
     for sec, members in theirs.sections.items():
         assert [m.name for m in ours.sections[sec] if not m.is_pad] == \
             [m.name for m in members if not m.is_pad], sec
     assert_same_lists(g, ours, theirs)
-    assert [s.mmaped for s in ours.map_slots] == [s.mmaped for s in theirs.map_slots]
-    assert_compiles_same(g, g.theirs, ours, theirs, tmp_path)
+    assert [s.mmaped if s.mmaped not in extra else None for s in ours.map_slots] == \
+        [s.mmaped for s in theirs.map_slots]
+    # before 7.5, `links` lacks the struct_ops maps' members (compared by name above)
+    skip = frozenset({"links"}) if ours.struct_ops and BPFTOOL_VERSION < (7, 5) else frozenset()
+    assert_compiles_same(g, g.theirs, ours, theirs, tmp_path, skip_blocks=skip)
+
+
+def assert_same_sections(ours: Skel, theirs: Skel) -> list[str]:
+    """The same data structs in the same order, except that ours has one for every data
+    section, as bpftool with libbpf < 1.1: a newer bpftool leaves out sections that are
+    not mmapable (statics only). Returns those extra (empty) ones."""
+    extra = [sec for sec in ours.sections if sec not in theirs.sections]
+    assert set(extra) <= set(ours.empty_sections())
+    assert [sec for sec in ours.sections if sec not in extra] == list(theirs.sections)
+    return extra
 
 
 def test_known_differences_are_final_objects() -> None:
@@ -751,53 +810,38 @@ def test_b4_long_bss_section_names(generated: dict[str, Generated], tmp_path: Pa
 
 @bpftool_only
 @difference("statics", "hidden")
-def test_hidden_and_static_only_differences(generated: dict[str, Generated],
-                                            tmp_path: Path) -> None:
-    """bpftool exposes __hidden globals and emits empty structs (with `mmaped`) for
-    statics-only sections; we follow libbpf >= 1.1. Everything else must match."""
+def test_hidden_difference(generated: dict[str, Generated], tmp_path: Path) -> None:
+    """bpftool with libbpf < 1.1 (Debian 12's 7.1) exposes __hidden globals; we follow
+    libbpf >= 1.1. Everything else must match, including the empty structs (and
+    `mmaped`) of sections holding only statics, which only a newer bpftool leaves out."""
     g = generated["statics"]
     theirs, ours = bpftool_ok(g), g.ours()
     hidden = frozenset(v.name for v in st.elf_global_vars(g.obj) if v.hidden)
+    assert hidden
     theirs_vars = {m.name for _, m in theirs.members()}
     ours_vars = {m.name for _, m in ours.members()}
-    assert hidden & theirs_vars, "bpftool no longer exposes hidden globals"
-    assert theirs_vars - ours_vars == hidden & theirs_vars
-    assert ours_vars <= theirs_vars
-    empty = [sec for sec, ms in theirs.sections.items()
-             if not [m for m in ms if not m.is_pad and m.name not in hidden]]
-    assert empty, "bpftool no longer emits structs for statics-only sections"
-    assert set(theirs.sections) - set(ours.sections) == set(empty)
-    assert list(ours.sections) == [s for s in theirs.sections if s not in empty]
+    assert not ours_vars & hidden
+    assert theirs_vars - hidden == ours_vars
+    extra = assert_same_sections(ours, theirs)
+    assert ours.empty_sections(), "a statics-only section has no (empty) struct"
     assert_same_lists(g, ours, theirs)
-    assert [s.mmaped if s.mmaped not in empty else None for s in theirs.map_slots] == \
-        [s.mmaped for s in ours.map_slots]
+    assert [s.mmaped if s.mmaped not in extra else None for s in ours.map_slots] == \
+        [s.mmaped for s in theirs.map_slots]
     assert compile_alone(g.theirs, tmp_path, "theirs").returncode == 0
-    assert_compiles_same(g, g.theirs, ours, theirs, tmp_path, skip_members=hidden,
-                         skip_sections=frozenset(empty))
+    assert_compiles_same(g, g.theirs, ours, theirs, tmp_path, skip_members=hidden)
 
 
-@bpftool_only
-@difference("strings", "no-datasec")
-def test_no_datasec_section_difference(generated: dict[str, Generated],
-                                       tmp_path: Path) -> None:
-    """`.rodata.str1.1` has no DATASEC: bpftool's skeleton (unlike its subskeleton, B1)
-    is not empty but has an empty struct and `mmaped` for it; ours has neither."""
+def test_no_datasec_section_has_empty_struct(generated: dict[str, Generated]) -> None:
+    """`.rodata.str1.1` has no DATASEC: an empty struct and `mmaped`, as bpftool with
+    libbpf < 1.1 (compared with bpftool in test_matches_bpftool[strings])."""
     g = generated["strings"]
-    theirs, ours = bpftool_ok(g), g.ours()
-    str_secs = [s for s in st.elf_data_sections(g.obj) if s.startswith(".rodata.str")]
-    assert str_secs
-    idents = [st.section_ident(s) for s in str_secs]
+    ours = g.ours()
+    idents = [st.section_ident(s) for s in st.elf_data_sections(g.obj)
+              if s.startswith(".rodata.str")]
+    assert idents
     for ident in idents:
-        assert theirs.sections.get(ident) == [], "bpftool no longer emits an empty struct"
-        assert ident not in ours.sections
-        assert ident in ours.maps
-    assert list(ours.sections) == [s for s in theirs.sections if s not in idents]
-    assert_same_lists(g, ours, theirs)
-    assert [s.mmaped if s.mmaped not in idents else None for s in theirs.map_slots] == \
-        [s.mmaped for s in ours.map_slots]
-    assert compile_alone(g.theirs, tmp_path, "theirs").returncode == 0
-    assert_compiles_same(g, g.theirs, ours, theirs, tmp_path,
-                         skip_sections=frozenset(idents))
+        assert ours.sections[ident] == []
+        assert [s.mmaped for s in ours.map_slots if s.ident == ident] == [ident]
 
 
 @bpftool_only
