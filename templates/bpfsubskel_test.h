@@ -306,10 +306,8 @@ static void subskel_print_log(void)
 	size_t i, start = 0;
 	int lines = 0, shown = 0;
 
-	if (!subskel_log_len) {
-		printf("  (libbpf logged nothing)\n");
+	if (!subskel_log_len)
 		return;
-	}
 	for (i = 0; i < subskel_log_len; i++)
 		if (subskel_log[i] == '\n' || i + 1 == subskel_log_len)
 			lines++;
