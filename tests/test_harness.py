@@ -12,12 +12,14 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import TESTS, bpftool, compile_bpf, run_cc, run_cli
 
 HARNESS = TESTS / "harness"
+COUNTERS_TEST = HARNESS / "counters_test.c"
 STRICT = ["-Wall", "-Wextra", "-Werror"]
 LINE = re.compile(r"^#(\d+)(?:/(\d+))? ([\w/]+):(OK|SKIP|FAIL)$")
 SUMMARY = re.compile(r"^Summary: (\d+)/(\d+) PASSED, (\d+) SKIPPED, (\d+) FAILED$")
@@ -45,9 +47,12 @@ def objs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         objs[f"counters_{variant}"] = link(f"counters_{variant}",
                                            cc("counters.bpf.c", variant, define))
     apps = {name: cc(f"{name}.bpf.c", name) for name in
-            ("xdp_app", "tp_app", "shadow_app", "verbose_app", "stale_app")}
+            ("xdp_app", "tp_app", "shadow_app", "verbose_app", "stale_app",
+             "unverified_app", "missing_tp_app")}
     objs["xdp_app"] = link("xdp_app", apps["xdp_app"], objs["counters"])
     objs["tp_app"] = link("tp_app", apps["tp_app"], objs["counters"])
+    objs["unverified_app"] = link("unverified_app", apps["unverified_app"], objs["counters"])
+    objs["missing_tp_app"] = link("missing_tp_app", apps["missing_tp_app"], objs["counters"])
     for variant in ("no_var", "no_map", "no_prog", "narrow"):
         objs[f"xdp_{variant}"] = link(f"xdp_{variant}", apps["xdp_app"],
                                       objs[f"counters_{variant}"])
@@ -59,50 +64,80 @@ def objs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return objs
 
 
-def build_harness(objs: dict[str, Path], final: str, workdir: Path, compiler: str = "gcc",
-                  user_tests: bool = True, lib: str = "counters") -> Path:
-    """Generate headers and harness for (lib, final) and compile them into a program."""
+def compile_harness(objs: dict[str, Path], final: str, workdir: Path, compiler: str = "gcc",
+                    tests: tuple[Path, ...] = (COUNTERS_TEST,), lib: str = "counters"
+                    ) -> tuple[Path | None, str]:
+    """Generate headers and harness for (lib, final), compile them with the user test
+    files into a program: (the program, "") or (None, the compiler's or linker's errors)."""
     workdir.mkdir(parents=True, exist_ok=True)
     run_cli("subskel", objs[lib], "-o", workdir / "counters.subskel.h", "--name", "counters",
             check=True)
     run_cli("skel", objs[final], "-o", workdir / "app.skel.h", "--name", "app", check=True)
-    tests = ["--test", HARNESS / "counters_test.c"] if user_tests else []
     harness = workdir / "counters__app.test.c"
     run_cli("harness", objs[lib], objs[final], "-o", harness, "--lib-name", "counters",
-            "--final-name", "app", *tests, check=True)
+            "--final-name", "app", *[a for t in tests for a in ("--test", t)], check=True)
     cxx = compiler.endswith("++")
-    sources = [harness] + ([HARNESS / "counters_test.c"] if user_tests else [])
     objects = []
-    for i, source in enumerate(sources):
+    for i, source in enumerate([harness, *tests]):
         unit = workdir / f"unit{i}.{'cc' if cxx else 'c'}"
         shutil.copy(source, unit)
         obj = workdir / f"unit{i}.o"
         result = run_cc(compiler, unit, obj, "-c", *(["-std=c++17"] if cxx else []), *STRICT,
                         f"-I{workdir}")
-        assert result.returncode == 0, f"{compiler} {source.name}:\n{result.stderr}"
+        if result.returncode:
+            return None, f"{compiler} {source.name}:\n{result.stderr}"
         objects.append(str(obj))
     exe = workdir / "harness"
-    subprocess.run([compiler, *objects, "-o", str(exe), "-lbpf"], check=True)
+    result = subprocess.run([compiler, *objects, "-o", str(exe), "-lbpf"], capture_output=True,
+                            text=True)
+    if result.returncode:
+        return None, f"{compiler} (link):\n{result.stderr}"
+    return exe, ""
+
+
+def build_harness(objs: dict[str, Path], final: str, workdir: Path, compiler: str = "gcc",
+                  tests: tuple[Path, ...] = (COUNTERS_TEST,), lib: str = "counters") -> Path:
+    exe, errors = compile_harness(objs, final, workdir, compiler, tests, lib)
+    assert exe, errors
     return exe
 
 
-def run(exe: Path, *args: str, env: dict[str, str] | None = None,
-        as_nobody: bool = False) -> tuple[int, dict[str, str], tuple[int, ...], str]:
-    """Run a harness: (exit code, {test or test/subtest: status}, summary, output)."""
+NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all"]
+
+
+def run(exe: Path, *args: str, env: dict[str, str] | None = None, as_nobody: bool = False,
+        caps: str = "") -> tuple[int, dict[str, str], tuple[int, ...], str]:
+    """Run a harness: (exit code, {test or test/subtest: status}, summary, output).
+
+    as_nobody: without privilege, for real (another uid, no capabilities); with caps
+    ("bpf,net_admin"), as nobody holding just those capabilities. The summary must count
+    the tests' lines above it."""
     command = [str(exe), *args]
-    if as_nobody:
-        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    if caps:
+        command = [*NOBODY[:-1], f"--inh-caps=+{caps.replace(',', ',+')}",
+                   f"--ambient-caps=+{caps.replace(',', ',+')}", *command]
+    elif as_nobody:
+        command = [*NOBODY, *command]
     full_env = {k: v for k, v in os.environ.items() if k != "BPFSUBSKEL_REQUIRE_LOAD"}
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                            env={**full_env, **(env or {})})
+    with tempfile.TemporaryDirectory() as public:
+        if caps or as_nobody:  # pytest's tmp_path is root's alone: a copy nobody can run
+            os.chmod(public, 0o755)
+            command[command.index(str(exe))] = shutil.copy(exe, public)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                                env={**full_env, **(env or {})})
     statuses: dict[str, str] = {}
     summary: tuple[int, ...] = ()
+    tests = {"OK": 0, "SKIP": 0, "FAIL": 0}
     for line in result.stdout.splitlines():
         if m := LINE.match(line):
             statuses[m.group(3)] = m.group(4)
+            if m.group(2) is None:
+                tests[m.group(4)] += 1
         elif m := SUMMARY.match(line):
             summary = tuple(int(g) for g in m.groups())
     assert summary, result.stdout + result.stderr
+    assert (summary[0], summary[2], summary[3]) == (tests["OK"], tests["SKIP"], tests["FAIL"]), \
+        result.stdout
     return result.returncode, statuses, summary, result.stdout
 
 
@@ -119,6 +154,7 @@ def test_library_passes_in_every_final_object(objs: dict[str, Path], tmp_path: P
     exe = build_harness(objs, final, tmp_path, compiler)
     code, statuses, summary, out = run(exe)
     assert code == 0, out
+    assert out.startswith(f"# kernel: {os.uname().release}\n"), out
     assert statuses == {"pair": "OK", **{f"pair/{s}": "OK" for s in BUILTIN},
                         **dict.fromkeys(USER, "OK")}, out
     assert summary == (1 + len(USER), len(BUILTIN), 0, 0)
@@ -162,7 +198,7 @@ def test_broken_pair_is_caught_by_check(objs: dict[str, Path], final: str) -> No
 def test_broken_pair_fails_in_the_harness(objs: dict[str, Path], tmp_path: Path,
                                           final: str) -> None:
     _, subtest = BROKEN[final]
-    exe = build_harness(objs, final, tmp_path, user_tests=False)
+    exe = build_harness(objs, final, tmp_path, tests=())
     code, statuses, summary, out = run(exe)
     assert code == 1, out
     assert statuses[f"pair/{subtest}"] == "FAIL", out
@@ -217,12 +253,14 @@ def test_filters(xdp_harness: Path) -> None:
 
 
 def test_without_privilege_load_tests_skip(xdp_harness: Path) -> None:
-    """As an unprivileged user: tests that load skip; all skipped exits 77."""
-    xdp_harness.parent.chmod(0o755)
+    """As an unprivileged user: tests that load skip; a run with a skip exits 77."""
     code, statuses, summary, out = run(xdp_harness, as_nobody=True)
-    assert code == 0, out  # the tests that need no load still pass
-    assert statuses["pair/kernel_values"] == "SKIP"
+    assert code == 77, out  # not a pass: ctest and meson report a skip
+    assert statuses["pair/kernel_values"] == "SKIP" and statuses["pair"] == "SKIP"
+    assert statuses["pair/addresses"] == "OK"
     assert statuses["counts_packets"] == "SKIP" and statuses["defaults"] == "OK"
+    assert summary == (1, 5, 3, 0)
+    assert "needs root, CAP_BPF or CAP_SYS_ADMIN" in out
 
     code, statuses, summary, out = run(xdp_harness, "-a", "counts_packets,pair/kernel_values",
                                        as_nobody=True)
@@ -232,6 +270,138 @@ def test_without_privilege_load_tests_skip(xdp_harness: Path) -> None:
     code, statuses, _, out = run(xdp_harness, "-a", "counts_packets", as_nobody=True,
                                  env={"BPFSUBSKEL_REQUIRE_LOAD": "1"})
     assert code == 1 and statuses["counts_packets"] == "FAIL", out
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_verifier_rejection_fails_with_its_log(objs: dict[str, Path], tmp_path: Path) -> None:
+    """A final object whose own program the verifier rejects fails to load with EACCES:
+    with the privilege to load, that is a FAIL showing the verifier's message, never a
+    skip. Privilege is the process's capabilities, not its uid."""
+    exe = build_harness(objs, "unverified_app", tmp_path, tests=())
+    code, statuses, summary, out = run(exe)
+    assert code == 1, out
+    assert statuses["pair/kernel_values"] == "FAIL" and statuses["pair"] == "FAIL", out
+    assert summary == (0, 5, 0, 1)
+    assert "app__load: failed: -13 (Permission denied)" in out
+    assert "R6 invalid mem access 'map_value_or_null'" in out  # the verifier's words
+    assert "libbpf: prog 'xdp_unchecked': failed to load" in out
+    assert "skipped" not in out
+
+    # -v: the whole log, from its start
+    code, _, _, verbose = run(exe, "-v", "-a", "pair/kernel_values")
+    assert code == 1 and "-- BEGIN PROG LOAD LOG --" in verbose, verbose
+    assert "R6 invalid mem access 'map_value_or_null'" in verbose
+
+    # Not root, but CAP_BPF, CAP_PERFMON (pointer arithmetic) and CAP_NET_ADMIN (XDP)
+    # effective: may load, so a FAIL.
+    code, statuses, _, out = run(exe, caps="bpf,perfmon,net_admin")
+    assert code == 1 and statuses["pair/kernel_values"] == "FAIL", out
+    assert "R6 invalid mem access" in out
+
+    # Without privilege it is a skip, and the run exits 77.
+    code, statuses, summary, out = run(exe, as_nobody=True)
+    assert code == 77, out
+    assert statuses["pair/kernel_values"] == "SKIP" and statuses["pair"] == "SKIP", out
+    assert summary == (0, 5, 1, 0)
+    code, statuses, _, out = run(exe, as_nobody=True, env={"BPFSUBSKEL_REQUIRE_LOAD": "1"})
+    assert code == 1 and statuses["pair/kernel_values"] == "FAIL", out
+
+
+KERNEL_REFUSES = """\
+#include "counters.subskel.h"
+#include "bpfsubskel_test.h"
+
+SUBSKEL_TEST(counters, attaches)
+{
+	if (subskel_load(obj))
+		return;
+	subskel_attach(obj);
+}
+
+SUBSKEL_TEST(counters, runs)
+{
+	unsigned char packet[64] = { 0 };
+
+	if (subskel_load(obj))
+		return;
+	/* a raw tracepoint takes ctx_in, not packet data: the kernel says EINVAL */
+	subskel_run(obj, "tp_missing", packet, sizeof(packet), NULL);
+}
+"""
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_attach_and_run_failures_fail(objs: dict[str, Path], tmp_path: Path) -> None:
+    """The helpers user tests call: an attach or a test run the kernel refuses is a FAIL
+    (at the user's line, with libbpf's log) for a privileged process, a SKIP otherwise."""
+    test = tmp_path / "refused_test.c"
+    test.write_text(KERNEL_REFUSES)
+    exe = build_harness(objs, "missing_tp_app", tmp_path / "build", tests=(test,))
+    code, statuses, summary, out = run(exe, "-d", "pair")
+    assert code == 1, out
+    assert statuses == {"attaches": "FAIL", "runs": "FAIL"}, out
+    assert summary == (0, 0, 0, 2)
+    assert "unit1.c:8: subskel_attach: attaching the final object: failed: -2" in out
+    assert "failed to attach to raw tracepoint 'bpfsubskel_no_such_tracepoint'" in out
+    assert "unit1.c:18: subskel_run: running 'tp_missing': failed: -22" in out
+
+    code, statuses, summary, out = run(exe, "-d", "pair", as_nobody=True)
+    assert code == 77, out
+    assert statuses == {"attaches": "SKIP", "runs": "SKIP"}, out
+
+
+TRICKY = HARNESS / "tricky_test.c"
+TRICKY_TESTS = ["after_a_comment_opener_in_a_string", "after_a_line_comment",
+                "after_a_quote_character", "made_by_a_macro"]
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang++"])
+def test_every_user_test_registers_itself(objs: dict[str, Path], tmp_path: Path,
+                                          compiler: str) -> None:
+    """Tests are found by the compiler, not by reading C: "/*" in a string, quotes in
+    comments, a test made by the user's macro. Run in file order, then line order."""
+    exe = build_harness(objs, "xdp_app", tmp_path, compiler, tests=(COUNTERS_TEST, TRICKY))
+    listed = subprocess.run([str(exe), "-l"], capture_output=True, text=True)
+    assert listed.stdout.split() == ["pair", *USER, *TRICKY_TESTS]
+    code, statuses, summary, out = run(exe, "-a", ",".join(TRICKY_TESTS))
+    assert code == 0, out
+    assert statuses == dict.fromkeys(TRICKY_TESTS, "OK"), out
+    assert summary == (4, 0, 0, 0)
+    assert f"#{2 + len(USER)} after_a_comment_opener_in_a_string:OK" in out
+
+
+INCLUDES = "".join(f'#include "{h}"\n' for h in ("counters.subskel.h", "other.subskel.h",
+                                                "bpfsubskel_test.h"))
+UNBUILDABLE = {
+    # a test file: (what the compiler or the linker says)
+    "wrong_library": ("SUBSKEL_TEST(other_lib, x) {}\n", ["incomplete type", "other_lib"]),
+    "another_library": ("SUBSKEL_TEST(other, x) {}\n",
+                        ["undefined reference", "subskel_harness_of_library__other"]),
+    "twice_in_a_file": ("SUBSKEL_TEST(counters, a) {}\nSUBSKEL_TEST(counters, a) {}\n",
+                        ["redefinition", "subskel_user_test_named__a"]),
+    "twice_in_two_files": ("SUBSKEL_TEST(counters, defaults) {}\n",
+                           ["multiple definition", "subskel_user_test_named__defaults"]),
+    "named_like_the_builtin": ("SUBSKEL_TEST(counters, pair) {}\n",
+                               ["multiple definition", "subskel_user_test_named__pair"]),
+}
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang++"])
+@pytest.mark.parametrize("case", sorted(UNBUILDABLE))
+def test_a_test_that_cannot_register_does_not_build(objs: dict[str, Path], tmp_path: Path,
+                                                    case: str, compiler: str) -> None:
+    """Never a silent drop: a test for another library than the harness's (whose
+    subskeleton is not included, or is), or a name defined twice, is a build error."""
+    body, words = UNBUILDABLE[case]
+    build = tmp_path / "build"
+    build.mkdir()
+    run_cli("subskel", objs["counters"], "-o", build / "other.subskel.h", "--name", "other",
+            check=True)
+    test = tmp_path / f"{case}_test.c"
+    test.write_text(INCLUDES + body)
+    exe, errors = compile_harness(objs, "xdp_app", build, compiler, tests=(COUNTERS_TEST, test))
+    assert exe is None, f"{case} built"
+    assert all(word in errors for word in words), errors
 
 
 def test_harness_output_is_deterministic_and_names_only(objs: dict[str, Path], tmp_path: Path
@@ -251,19 +421,13 @@ def test_harness_output_is_deterministic_and_names_only(objs: dict[str, Path], t
 
 
 def test_harness_bad_input(objs: dict[str, Path], tmp_path: Path) -> None:
-    wrong = tmp_path / "wrong_test.c"
-    wrong.write_text("SUBSKEL_TEST(other_lib, something)\n{\n}\n")
-    result = run_cli("harness", objs["counters"], objs["xdp_app"], "-o", tmp_path / "t.c",
-                     "--test", wrong)
-    assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert "is for 'other_lib', but this harness tests 'counters_bpf'" in result.stderr
-    assert not (tmp_path / "t.c").exists()
-
-    twice = tmp_path / "twice_test.c"
-    twice.write_text("SUBSKEL_TEST(counters_bpf, a) {}\nSUBSKEL_TEST(counters_bpf, a) {}\n")
-    result = run_cli("harness", objs["counters"], objs["xdp_app"], "-o", tmp_path / "t.c",
-                     "--test", twice)
-    assert result.returncode == 2 and "defined twice" in result.stderr
+    for missing in (tmp_path / "missing_test.c", tmp_path):
+        result = run_cli("harness", objs["counters"], objs["xdp_app"], "-o", tmp_path / "t.c",
+                         "--test", missing)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"bpfsubskel: error: {missing}: cannot read the test "
+                                        "file: "), result.stderr
+        assert not (tmp_path / "t.c").exists()
 
     result = run_cli("check", tmp_path / "missing.bpf.o", objs["xdp_app"])
     assert result.returncode == 2 and "cannot read" in result.stderr
