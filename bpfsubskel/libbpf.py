@@ -155,10 +155,10 @@ class Libbpf:
         finally:
             self.lib.libbpf_set_print(old)
 
-    def reason(self) -> str:
-        """libbpf's last warnings (level 0), without the `libbpf: ` prefix."""
+    def reason(self, count: int = 2) -> str:
+        """libbpf's last `count` warnings (level 0), without the `libbpf: ` prefix."""
         lines = [line.removeprefix("libbpf: ") for level, line in self.log if line and level == 0]
-        return "; ".join(lines[-2:]) if lines else "libbpf gave no reason"
+        return "; ".join(lines[-count:]) if lines else "libbpf gave no reason"
 
     # -- static linker ------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class Libbpf:
                                                 f"{self.reason()}")
                 if load(obj) < 0:  # type: ignore[operator]
                     raise InputError(self.path, "libbpf's loader generator failed: "
-                                                f"{self.reason()}")
+                                                f"{self.reason(3)}")
                 maps = []
                 m = next_map(obj, None)
                 while m:
