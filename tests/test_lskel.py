@@ -549,3 +549,70 @@ def test_enum_size_difference(stem: str, pairs: dict[str, Pair], tmp_path: Path)
 def test_known_differences_are_corpus_objects() -> None:
     assert set(KNOWN_DIFFERENCES) <= set(GOOD)
     assert {s for s, k in KNOWN_DIFFERENCES.items() if k == "bpftool-only"} <= set(REFUSED)
+
+
+# -- the build front ends ----------------------------------------------------------------------
+
+
+def front_end_project(tmp_path: Path) -> Path:
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("meter_lib.bpf.c", "lskel_app.bpf.c", "lskel_user.c"):
+        shutil.copy(LSKEL / name, source / name)
+    return source
+
+
+def run_built(exe: Path) -> None:
+    """The program links neither libbpf nor libelf, and (when permitted) runs."""
+    assert not [lib for lib in needed_libraries(exe) if "bpf" in lib or "elf" in lib]
+    if os.geteuid() == 0:
+        run = subprocess.run([str(exe), "50"], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0 and "syscalls=counted" in run.stdout, \
+            run.stdout + run.stderr
+
+
+def test_cmake_skeleton_light(tmp_path: Path) -> None:
+    """bpf_object(... SKELETON LIGHT): <name>.lskel.h with `struct <name>_lskel`, and a
+    <name>_skel target giving skel_internal.h's directory and no libraries."""
+    from test_cmake import build, configure
+
+    source = front_end_project(tmp_path)
+    (source / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(light C)\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n"
+        "bpf_object(meter LIBRARY SOURCES meter_lib.bpf.c)\n"
+        "bpf_object(lskel_app SOURCES lskel_app.bpf.c LIBRARIES meter SKELETON LIGHT)\n"
+        "add_executable(lskel_user lskel_user.c)\n"
+        "target_link_libraries(lskel_user PRIVATE lskel_app_skel)\n")
+    configure(source, tmp_path / "build", "-G", "Ninja")
+    build(tmp_path / "build")
+    header = tmp_path / "build" / "lskel_app.include" / "lskel_app.lskel.h"
+    assert "#include <bpf/skel_internal.h>" in header.read_text()
+    run_built(tmp_path / "build" / "lskel_user")
+    (source / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(light C)\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n"
+        "bpf_object(m SOURCES meter_lib.bpf.c LIGHT)\n")
+    bad = configure(source, tmp_path / "bad", check=False)
+    assert bad.returncode != 0 and "bpf_object(m): LIGHT needs SKELETON" in bad.stderr
+
+
+def test_meson_skeleton_light(tmp_path: Path) -> None:
+    """subskel.skeleton(final, light: true): <stem>.lskel.h with `struct <stem>_lskel`,
+    a dependency on libbpf's headers only; beside the full skeleton of the same object."""
+    from test_meson import newest_meson, ninja
+
+    meson = newest_meson()
+    source = front_end_project(tmp_path)
+    (source / "meson.build").write_text(
+        "project('light', 'c')\nsubskel = import('subskel')\n"
+        "meter = subskel.bpf_object('meter', 'meter_lib.bpf.c', library: true)\n"
+        "app = subskel.bpf_object('lskel_app', 'lskel_app.bpf.c', libraries: [meter])\n"
+        "full = subskel.skeleton(app)\n"
+        "executable('lskel_user', 'lskel_user.c',\n"
+        "           dependencies: subskel.skeleton(app, light: true))\n")
+    build = tmp_path / "build"
+    meson.setup(source, build)
+    ninja(build)
+    assert "struct lskel_app_lskel {" in (build / "lskel_app.lskel.h").read_text()
+    run_built(build / "lskel_user")
