@@ -42,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_header_arguments(
         parser, input_metavar="FINAL.bpf.o", input_help="final (linked) BPF object",
         output_metavar="X.skel.h", what="skeleton")
+    parser.add_argument("-L", "--light", action="store_true",
+                        help="generate a light skeleton (X.lskel.h, like bpftool gen skeleton "
+                             "-L): a loader program made by libbpf's loader generator, loaded "
+                             "through <bpf/skel_internal.h>; no libbpf or libelf at run time")
 
 
 class MapEntry(NamedTuple):
@@ -140,5 +144,10 @@ def generate(obj: BpfObject, name: str) -> str:
 
 def command(args: argparse.Namespace) -> int:
     from .cli import generate_header
+
+    if args.light:
+        from . import lskel
+
+        return lskel.command(args)
 
     return generate_header(args, generate)

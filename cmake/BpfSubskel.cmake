@@ -4,7 +4,7 @@
 #
 #   bpf_object(<name> SOURCES <x.bpf.c>... [LIBRARY] [LIBRARIES <bpf library>...]
 #              [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...]
-#              [SKELETON [SKELETON_NAME <c name>] [SKELETON_HEADER <file>]])
+#              [SKELETON [LIGHT] [SKELETON_NAME <c name>] [SKELETON_HEADER <file>]])
 #     Compiles each source with clang for BPF (with a depfile) and links them with
 #     `bpfsubskel link` into <name>.bpf.o: a BPF library (LIBRARY; its externs may stay
 #     unresolved) or a final object, which also links its LIBRARIES and theirs.
@@ -12,6 +12,10 @@
 #     SKELETON: <name>.skel.h declaring `struct <name>_bpf` (bpftool's name for
 #     <name>.bpf.o; SKELETON_NAME and SKELETON_HEADER choose others) and an INTERFACE
 #     target <name>_skel (include dir + libbpf).
+#     SKELETON LIGHT: a light skeleton instead (bpftool gen skeleton -L), named as the
+#     kernel selftests name theirs: <name>.lskel.h declaring `struct <name>_lskel`;
+#     <name>_skel carries libbpf's include directory (skel_internal.h) but links
+#     neither libbpf nor libelf.
 #
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
 #                   [TESTS <user_test.c>...])
@@ -158,12 +162,13 @@ function(_bpfsubskel_transitive_libraries out target)
   set(${out} "${seen}" PARENT_SCOPE)
 endfunction()
 
-# The custom command making <dir>/<header> (struct <c_name>) from a BPF object.
+# The custom command making <dir>/<header> (struct <c_name>) from a BPF object; extra
+# arguments (-L) are passed to `bpfsubskel skel`.
 function(_bpfsubskel_skeleton_command object c_name dir header comment)
   add_custom_command(
     OUTPUT "${dir}/${header}"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${object}" -o "${dir}/${header}"
-            --name ${c_name} --depfile "${dir}/${header}.d"
+            --name ${c_name} --depfile "${dir}/${header}.d" ${ARGN}
     DEPENDS "${object}"
     DEPFILE "${dir}/${header}.d"
     COMMENT "${comment}"
@@ -213,7 +218,7 @@ endfunction()
 # -- bpf_object -----------------------------------------------------------------------
 
 function(bpf_object name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON" "SKELETON_NAME;SKELETON_HEADER"
+  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON;LIGHT" "SKELETON_NAME;SKELETON_HEADER"
                         "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_object(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -283,9 +288,20 @@ function(bpf_object name)
   if((arg_SKELETON_NAME OR arg_SKELETON_HEADER) AND NOT arg_SKELETON)
     message(FATAL_ERROR "bpf_object(${name}): SKELETON_NAME and SKELETON_HEADER need SKELETON")
   endif()
+  if(arg_LIGHT AND NOT arg_SKELETON)
+    message(FATAL_ERROR "bpf_object(${name}): LIGHT needs SKELETON")
+  endif()
   if(arg_SKELETON)
-    # bpftool's default name for <name>.bpf.o (bpftool gen skeleton <name>.bpf.o).
+    # bpftool's default name for <name>.bpf.o (bpftool gen skeleton <name>.bpf.o); a
+    # light skeleton's is the kernel selftests' (name <name>_lskel, <name>.lskel.h).
     _bpfsubskel_c_name(c_name "${name}.bpf")
+    set(kind skel)
+    set(light_flag)
+    if(arg_LIGHT)
+      _bpfsubskel_c_name(c_name "${name}_lskel")
+      set(kind lskel)
+      set(light_flag -L)
+    endif()
     if(arg_SKELETON_NAME)
       set(c_name "${arg_SKELETON_NAME}")
       string(MAKE_C_IDENTIFIER "${c_name}" valid)
@@ -294,7 +310,7 @@ function(bpf_object name)
                             "identifier")
       endif()
     endif()
-    set(header "${name}.skel.h")
+    set(header "${name}.${kind}.h")
     if(arg_SKELETON_HEADER)
       set(header "${arg_SKELETON_HEADER}")
       if(NOT header MATCHES "^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -304,14 +320,19 @@ function(bpf_object name)
     endif()
     set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.include")
     _bpfsubskel_skeleton_command("${output}" ${c_name} "${include_dir}" "${header}"
-                                 "Generating ${header}")
+                                 "Generating ${header}" ${light_flag})
     file(MAKE_DIRECTORY "${include_dir}")
     add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${header}")
     # The object's own target builds it first (else Makefiles would run its rules twice).
     add_dependencies(${name}_skel_header ${name})
     add_library(${name}_skel INTERFACE)
     target_include_directories(${name}_skel INTERFACE "${include_dir}")
-    target_link_libraries(${name}_skel INTERFACE bpfsubskel::libbpf)
+    if(arg_LIGHT)  # <bpf/skel_internal.h> only: no libbpf or libelf at run time
+      target_include_directories(${name}_skel INTERFACE
+        $<TARGET_PROPERTY:bpfsubskel::libbpf,INTERFACE_INCLUDE_DIRECTORIES>)
+    else()
+      target_link_libraries(${name}_skel INTERFACE bpfsubskel::libbpf)
+    endif()
     add_dependencies(${name}_skel ${name}_skel_header)
   endif()
 

@@ -233,11 +233,12 @@ class SubskelModule(compat.NewExtensionModule):
                 f"library with subskel.bpf_object(..., library: true)")
         return obj
 
-    def _skeleton_target(self, state: Any, obj: Any, name: str, output: str) -> CustomTarget:
+    def _skeleton_target(self, state: Any, obj: Any, name: str, output: str,
+                         light: bool = False) -> CustomTarget:
         return compat.call(
             state, "custom_target", output, input=[obj], output=[output],
             command=[self._tools(state).bpfsubskel, "skel", "@INPUT@", "-o", "@OUTPUT@",
-                     "--name", name, "--depfile", "@DEPFILE@"],
+                     "--name", name, "--depfile", "@DEPFILE@", *(["-L"] if light else [])],
             depfile=f"{output}.d", build_by_default=False)
 
     # -- generate --------------------------------------------------------------------------
@@ -301,6 +302,7 @@ class SubskelModule(compat.NewExtensionModule):
         "subskel.skeleton",
         KwargInfo("name", (str, NoneType), default=None),
         KwargInfo("header", (str, NoneType), default=None),
+        KwargInfo("light", bool, default=False),
     )
     def skeleton(self, state: Any, args: tuple[BpfInput], kwargs: dict[str, Any]
                  ) -> ModuleReturnValue:
@@ -316,6 +318,9 @@ class SubskelModule(compat.NewExtensionModule):
         stem = obj.name if obj else _object_stem(_input_name(final))
         default = (skeleton_name(obj.name) if obj else default_object_name(_input_name(final)),
                    f"{stem}.skel.h")
+        light = kwargs["light"]
+        if light:  # light skeletons as the kernel selftests name them: x.lskel.h, x_lskel
+            default = (c_name(f"{stem}_lskel"), f"{stem}.lskel.h")
         name = kwargs["name"] or default[0]
         header = kwargs["header"] or default[1]
         problem = identifier_problem(name)
@@ -328,27 +333,31 @@ class SubskelModule(compat.NewExtensionModule):
                                    "name (letters, digits, '.', '_', '-')")
         key = ("file", compat.file_path(state, final)) if isinstance(final, File) else \
             ("target", id(final))
-        key = (*key, name, header)
+        key = (*key, name, header, light)
         if key not in self.skeletons:
-            if obj is not None and (name, header) == default:
+            if obj is not None and (name, header) == default and not light:
                 target, include_dirs = obj.skeleton, obj.include_dirs
             else:
                 if (state.subdir, header) in self.skeleton_headers:
                     raise InvalidArguments(
                         f"subskel.skeleton: '{header}' is already generated in this directory "
                         "for another skeleton; pass header: with another file name")
-                target = self._skeleton_target(state, final, name, header)
+                target = self._skeleton_target(state, final, name, header, light)
                 include_dirs = compat.call(state, "include_directories", ".")
                 self.skeleton_headers[(state.subdir, header)] = name
-            self.skeletons[key] = self._header_dependency(state, target, include_dirs)
+            self.skeletons[key] = self._header_dependency(state, target, include_dirs, light)
         return ModuleReturnValue(self.skeletons[key], [])
 
-    def _header_dependency(self, state: Any, header: CustomTarget, include_dirs: Any) -> Any:
+    def _header_dependency(self, state: Any, header: CustomTarget, include_dirs: Any,
+                           light: bool = False) -> Any:
         """What userspace code including a generated header needs: the header (made
-        first), its directory, libbpf."""
+        first), its directory, libbpf (a light skeleton: libbpf's headers only, for
+        <bpf/skel_internal.h>; it runs without libbpf and libelf)."""
+        libbpf = self._tools(state).libbpf
+        if light:
+            libbpf = libbpf.get_partial_dependency(compile_args=True, includes=True)
         return compat.call(state, "declare_dependency", sources=[header],
-                           include_directories=[include_dirs],
-                           dependencies=[self._tools(state).libbpf])
+                           include_directories=[include_dirs], dependencies=[libbpf])
 
     # -- harnesses -------------------------------------------------------------------------
 
