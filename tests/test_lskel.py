@@ -35,6 +35,7 @@ from conftest import (
     TESTS,
     bpftool,
     bpftool_version,
+    collect_only_if,
     compile_bpf,
     libbpf_version,
     run_cc,
@@ -438,6 +439,7 @@ def known(kind: str) -> list[str]:
 
 
 @bpftool_only
+@collect_only_if(bool(known("bpftool-only")))
 @pytest.mark.parametrize("stem", known("bpftool-only"))
 def test_bpftool_only_differences(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> None:
     """The system libbpf refuses what bpftool's own libbpf accepted."""
@@ -456,6 +458,7 @@ def struct_only(header: Path, name: str, out: Path) -> Path:
 
 
 @bpftool_only
+@collect_only_if(bool(known("no-links")))
 @pytest.mark.parametrize("stem", known("no-links"))
 def test_no_links_difference(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> None:
     p = pairs[stem]
@@ -469,6 +472,7 @@ def test_no_links_difference(stem: str, pairs: dict[str, Pair], tmp_path: Path) 
 
 
 @bpftool_only
+@collect_only_if(bool(known("B4")))
 @pytest.mark.parametrize("stem", known("B4"))
 def test_b4_long_section_name(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> None:
     """bpftool >= 7.2 names a data-section struct after libbpf's 15-character map name:
@@ -489,6 +493,7 @@ def test_b4_long_section_name(stem: str, pairs: dict[str, Pair], tmp_path: Path)
 
 
 @bpftool_only
+@collect_only_if(bool(known("open-fails")))
 @pytest.mark.parametrize("stem", known("open-fails"))
 def test_open_fails_difference(stem: str, pairs: dict[str, Pair]) -> None:
     p = pairs[stem]
@@ -498,6 +503,7 @@ def test_open_fails_difference(stem: str, pairs: dict[str, Pair]) -> None:
 
 
 @bpftool_only
+@collect_only_if(bool(known("hidden") + known("no-datasec")))
 @pytest.mark.parametrize("stem", known("hidden") + known("no-datasec"))
 def test_extra_struct_differences(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> None:
     """bpftool 7.1's libbpf (< 1.1) mmaps data maps that hold only hidden or static
@@ -517,6 +523,7 @@ def test_extra_struct_differences(stem: str, pairs: dict[str, Pair], tmp_path: P
 
 
 @bpftool_only
+@collect_only_if(bool(known("B2")))
 @pytest.mark.parametrize("stem", known("B2"))
 def test_b2_difference(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> None:
     """bpftool names `.rodata.data` `data` too: duplicate members, invalid C."""
@@ -529,6 +536,7 @@ def test_b2_difference(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> Non
 
 
 @bpftool_only
+@collect_only_if(bool(known("enum-size")))
 @pytest.mark.parametrize("stem", known("enum-size"))
 def test_enum_size_difference(stem: str, pairs: dict[str, Pair], tmp_path: Path) -> None:
     """bpftool 7.1 prints an 8-byte anonymous enum as a 4-byte one: its own N__assert
