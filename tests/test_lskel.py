@@ -52,6 +52,7 @@ REFUSED = {
     # libbpf 1.1-1.5 dereference NULL (no vmlinux BTF under gen_loader): bpftool 7.1 and
     # 7.5 die of SIGSEGV; we refuse before asking libbpf.
     "struct_ops": "has struct_ops maps (corpus_cc)",
+    "struct_ops_shapes": "has struct_ops maps (shapes)",
 }
 # The system libbpf 1.1 (Debian 12) treats the only function of a .text-only object as a
 # program and its loader generator fails on it ("missing BPF prog type"); bpftool 7.1's
