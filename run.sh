@@ -17,7 +17,7 @@ job="${1:-}"
 case "$job" in demo|test|test-trixie) ;; *) echo "usage: $0 demo|test|test-trixie" >&2; exit 2 ;; esac
 
 apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++ bpftool
-              python3 python3-venv meson)
+              python3 python3-venv meson qemu-system-x86 busybox-static zstd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
