@@ -71,7 +71,7 @@ if [ "$job" = test-trixie ]; then
     fi
     # The venv lives in the checkout (.venv-trixie), beside the host's .venv.
     exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 BPFSUBSKEL_VENV=.venv-trixie \
+        LANG=C.UTF-8 BPFSUBSKEL_VENV=.venv-trixie BPFSUBSKEL_TOOLCHAIN_TIER=2 \
         ${BPFSUBSKEL_REQUIRE_LOAD:+BPFSUBSKEL_REQUIRE_LOAD="$BPFSUBSKEL_REQUIRE_LOAD"} \
         bash -c 'cd "$1" && shift && exec ./run.sh test "$@"' run.sh "$PWD" "${@:2}"
 fi

@@ -72,6 +72,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--modules", metavar="DIR",
                         help="where the modules of an image file are (a /lib/modules/RELEASE "
                              "tree or a directory of .ko files)")
+    parser.add_argument("--skip-unavailable", action="store_true",
+                        help="for test runners: when the kernel or QEMU cannot be had, say "
+                             "why and exit 77 (skipped), or fail (exit 2) under "
+                             "BPFSUBSKEL_REQUIRE_LOAD=1")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARG...]",
                         help="the command to run in the VM")
 
@@ -117,12 +121,18 @@ def command(args: argparse.Namespace) -> int:
         raise InputError("vm", "no command: bpfsubskel vm --kernel K -- CMD [ARG...]")
     if args.timeout is not None and args.timeout <= 0:
         raise InputError("--timeout", f"{args.timeout:g} is not a positive number of seconds")
-    qemu = _qemu()
-    busybox = _busybox()
     handlers = {s: signal.signal(s, _raise) for s in (signal.SIGINT, signal.SIGTERM,
                                                        signal.SIGHUP)}
     try:
-        kernel = _kernel(args.kernel, args.modules)
+        try:
+            qemu = _qemu()
+            busybox = _busybox()
+            kernel = _kernel(args.kernel, args.modules)
+        except InputError as e:
+            if not args.skip_unavailable or os.environ.get("BPFSUBSKEL_REQUIRE_LOAD") == "1":
+                raise
+            _log(f"bpfsubskel: vm: SKIP: {e.path}: {e.message}")
+            return 77
         with tempfile.TemporaryDirectory(prefix="bpfsubskel-vm-") as tmp:
             return _run(qemu, busybox, kernel, cmd, args, Path(tmp))
     except _Signalled as e:
