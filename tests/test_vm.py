@@ -176,7 +176,8 @@ def check_matrix(log: str, results: dict[str, str]) -> None:
     """bpf_loop loads on the host, 6.1 and 6.12, and the verifier of 5.10 rejects it."""
     assert results == {"loops_in_app": "ok", "loops_in_app@5.10": "fail",
                        "loops_in_app@6.1": "ok", "loops_in_app@6.12": "ok"}, log
-    assert re.search(r"invalid func unknown#181|unknown func|bpf_loop", log), log
+    # The loader's error (EINVAL), or the verifier's log where the harness shows it.
+    assert re.search(r"Invalid argument|errno 22|invalid func unknown#181", log), log
 
 
 @pytest.mark.usefixtures("load_permitted")
@@ -222,8 +223,10 @@ subskel.bpf_object('app', 'app.bpf.c', libraries: loops)
     ninja(build_dir)
     result = meson.run("test", "-C", str(build_dir), "--print-errorlogs", check=False)
     log = result.stdout + result.stderr
+    # `2/4 bpfsubskel+vm - loops:loops_in_app@5.10 FAIL  4.48s   exit status 1`
     results = {m.group(1): m.group(2).lower()
-               for m in re.finditer(r"^\s*\d+/\d+ (\S+)\s+(OK|FAIL|SKIP)\b", log, re.M)}
+               for m in re.finditer(r"^\s*\d+/\d+ .*?(?:\w+:)?(\S+)\s+(OK|FAIL|SKIP)\s", log,
+                                    re.M)}
     check_matrix(log, results)
 
 
