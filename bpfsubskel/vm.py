@@ -261,9 +261,10 @@ def _run(qemu: str, busybox: Path, kernel: Kernel, cmd: list[str], args: argpars
     accel = _accelerator()
     boot = _boot(qemu, kernel, accel, args.memory, tmp, deadline)
     if accel == "kvm" and not boot.booted and not boot.timed_out:
-        _kvm_verdict_path().parent.mkdir(parents=True, exist_ok=True)
-        _kvm_verdict_path().write_text("KVM did not boot the kernel; TCG is used\n")
         boot = _boot(qemu, kernel, "tcg", args.memory, tmp, deadline)
+        if boot.booted:  # KVM is what failed: TCG from now on, until the host reboots
+            _kvm_verdict_path().parent.mkdir(parents=True, exist_ok=True)
+            _kvm_verdict_path().write_text("KVM did not boot a kernel that TCG boots\n")
     if boot.timed_out:
         _log(f"bpfsubskel: vm: timed out after {args.timeout:g} s; the VM was killed")
         return 124
