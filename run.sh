@@ -17,7 +17,10 @@ job="${1:-}"
 case "$job" in demo|test|test-trixie) ;; *) echo "usage: $0 demo|test|test-trixie" >&2; exit 2 ;; esac
 
 apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++ bpftool
-              python3 python3-venv meson qemu-system-x86 busybox-static zstd)
+              python3 python3-venv meson)
+# bpfsubskel vm: QEMU, a static busybox for its initramfs, zstd for newer Debian kernels.
+# Its tests are host-tier only, so the Debian 13 chroot goes without.
+[ "${BPFSUBSKEL_TOOLCHAIN_TIER:-1}" = 2 ] || apt_packages+=(qemu-system-x86 busybox-static zstd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
