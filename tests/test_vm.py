@@ -2,9 +2,9 @@
 first use), and the front ends' kernel matrix: every harness on 5.10, 6.1 and 6.12.
 
 Boots are expensive under TCG (about 5 s each on an idle 2-core machine), so every test
-boots as few VMs as it can. Host tier only by design: the runner depends on QEMU and on
-the kernels it boots, not on the toolchain; tier 2's toolchain is covered by the same
-harnesses on the host kernel.
+boots as few VMs as it can. Booting tests are host-tier only by design: the runner depends
+on QEMU and the kernels it boots, not on the toolchain; tier 2 checks the front ends'
+kernel lists, and its toolchain builds the same harnesses for the host kernel.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-pytestmark = [
-    pytest.mark.skipif(os.environ.get("BPFSUBSKEL_TOOLCHAIN_TIER") == "2",
-                       reason="host tier only by design: bpfsubskel vm depends on QEMU and "
-                              "the kernels it boots, not on the toolchain tier"),
-]
+_HOST_TIER_ONLY = pytest.mark.skipif(
+    os.environ.get("BPFSUBSKEL_TOOLCHAIN_TIER") == "2",
+    reason="host tier only by design: bpfsubskel vm depends on QEMU and the kernels it "
+           "boots, not on the toolchain tier")
 
 LIBRARY_C = """\
 #include <linux/bpf.h>
@@ -44,13 +44,18 @@ char LICENSE[] SEC("license") = "GPL";
 KERNELS = ("5.10", "6.1", "6.12")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def qemu_installed() -> None:
     if shutil.which("qemu-system-x86_64") is None:
         message = "qemu-system-x86_64 is not installed (./run.sh test installs it)"
         if os.environ.get("BPFSUBSKEL_REQUIRE_LOAD") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+def boots(test: Any) -> Any:
+    """A test that runs `bpfsubskel vm` (with QEMU: on the host tier)."""
+    return pytest.mark.usefixtures("qemu_installed")(_HOST_TIER_ONLY(test))
 
 
 def vm(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -76,6 +81,7 @@ def assert_no_vm_left(env: dict[str, str]) -> None:
     assert os.listdir(tmpdir) == [], os.listdir(tmpdir)
 
 
+@boots
 def test_runs_as_root_on_6_1_in_the_same_directory(tmp_path: Path,
                                                    private_tmp: dict[str, str]) -> None:
     script = ("uname -r; id -u; pwd; echo written > file; cat file; "
@@ -90,12 +96,14 @@ def test_runs_as_root_on_6_1_in_the_same_directory(tmp_path: Path,
     assert_no_vm_left(private_tmp)
 
 
+@boots
 def test_killed_by_a_signal(private_tmp: dict[str, str]) -> None:
     result = vm("--kernel", "6.1", "--", "sh", "-c", "kill -TERM $$", env=private_tmp)
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert_no_vm_left(private_tmp)
 
 
+@boots
 def test_timeout(private_tmp: dict[str, str]) -> None:
     vm("--fetch", "6.1")  # a fetch does not count against --timeout; make it cached anyway
     start = time.monotonic()
@@ -107,6 +115,7 @@ def test_timeout(private_tmp: dict[str, str]) -> None:
     assert_no_vm_left(private_tmp)
 
 
+@boots
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_runner_stopped_by_a_signal_takes_its_vm_along(signum: int,
                                                        private_tmp: dict[str, str]) -> None:
@@ -127,6 +136,7 @@ def test_runner_stopped_by_a_signal_takes_its_vm_along(signum: int,
     assert_no_vm_left(private_tmp)
 
 
+@boots
 @pytest.mark.parametrize(("args", "env", "message"), [
     (["--kernel", "latest"], {}, "--kernel latest: neither a kernel image file nor a version"),
     (["--kernel", "/nonexistent/vmlinuz"], {}, "no such kernel image file"),
@@ -151,6 +161,7 @@ def test_errors_are_one_line(tmp_path: Path, args: list[str], env: dict[str, str
     assert message.replace("IMAGE", str(image)) in lines[0], result.stderr
 
 
+@boots
 def test_a_kernel_that_cannot_be_had_skips_or_fails(private_tmp: dict[str, str]) -> None:
     result = vm("--kernel", "3.2", "--skip-unavailable", "--", "true",
                 env={**private_tmp, "BPFSUBSKEL_REQUIRE_LOAD": "0"})
@@ -180,6 +191,7 @@ def check_matrix(log: str, results: dict[str, str]) -> None:
     assert re.search(r"Invalid argument|errno 22|invalid func unknown#181", log), log
 
 
+@boots
 @pytest.mark.usefixtures("load_permitted")
 def test_cmake_kernel_matrix(tmp_path: Path) -> None:
     from test_cmake import build, configure
@@ -205,6 +217,7 @@ bpf_object(app SOURCES app.bpf.c LIBRARIES loops)
     check_matrix(log, results)
 
 
+@boots
 @pytest.mark.usefixtures("load_permitted")
 def test_meson_kernel_matrix(tmp_path: Path) -> None:
     from test_meson import newest_meson, ninja
