@@ -18,6 +18,9 @@ case "$job" in demo|test|test-trixie) ;; *) echo "usage: $0 demo|test|test-trixi
 
 apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++ bpftool
               python3 python3-venv meson)
+# bpfsubskel vm: QEMU, a static busybox for its initramfs, zstd for newer Debian kernels.
+# Its tests are host-tier only, so the Debian 13 chroot goes without.
+[ "${BPFSUBSKEL_TOOLCHAIN_TIER:-1}" = 2 ] || apt_packages+=(qemu-system-x86 busybox-static zstd)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
@@ -71,7 +74,7 @@ if [ "$job" = test-trixie ]; then
     fi
     # The venv lives in the checkout (.venv-trixie), beside the host's .venv.
     exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 BPFSUBSKEL_VENV=.venv-trixie \
+        LANG=C.UTF-8 BPFSUBSKEL_VENV=.venv-trixie BPFSUBSKEL_TOOLCHAIN_TIER=2 \
         ${BPFSUBSKEL_REQUIRE_LOAD:+BPFSUBSKEL_REQUIRE_LOAD="$BPFSUBSKEL_REQUIRE_LOAD"} \
         bash -c 'cd "$1" && shift && exec ./run.sh test "$@"' run.sh "$PWD" "${@:2}"
 fi

@@ -21,6 +21,7 @@ COMMANDS = {
     "link": "bpfsubskel.link",
     "check": "bpfsubskel.check",
     "harness": "bpfsubskel.harness",
+    "vm": "bpfsubskel.vm",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
@@ -29,6 +30,7 @@ SUMMARIES = {
     "link": "statically link BPF objects with libbpf (bpftool gen object without bpftool)",
     "check": "check statically that a BPF library works inside a final BPF object",
     "harness": "generate a test program checking a BPF library inside one final BPF object",
+    "vm": "run a command as root inside a QEMU VM booting another kernel",
 }
 
 

@@ -18,12 +18,15 @@
 #     neither libbpf nor libelf.
 #
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
-#                   [TESTS <user_test.c>...])
+#                   [TESTS <user_test.c>...] [KERNELS <version | image>...])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
 #     directory and libbpf. For every final object linking the library, declared before
 #     or after this call: a build-time `bpfsubskel check`, a harness executable
 #     <lib>_in_<final>_harness with the TESTS compiled in, and a test
-#     <lib>_in_<final> (SKIP_RETURN_CODE 77).
+#     <lib>_in_<final> (SKIP_RETURN_CODE 77). For every kernel in KERNELS (default: the
+#     cache variable BPFSUBSKEL_KERNELS), a test <lib>_in_<final>@<kernel> (LABELS vm)
+#     runs the same harness in `bpfsubskel vm --kernel <kernel>`; a kernel that cannot
+#     be had (fetched at test time) skips, and fails under BPFSUBSKEL_REQUIRE_LOAD=1.
 include_guard(GLOBAL)
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.20...3.31)
@@ -134,6 +137,10 @@ function(_bpfsubskel_bpf_flags out)
   set(${out} "${flags}" PARENT_SCOPE)
 endfunction()
 
+set(BPFSUBSKEL_KERNELS "" CACHE STRING
+    "Kernels (5.10, 6.1, 6.12 or image paths) every harness also runs on, in bpfsubskel vm")
+set(BPFSUBSKEL_VM_TIMEOUT 300 CACHE STRING "Seconds a harness may run in bpfsubskel vm")
+
 _bpfsubskel_find_python()
 _bpfsubskel_find_clang()
 _bpfsubskel_find_libbpf()
@@ -213,6 +220,16 @@ function(_bpfsubskel_add_harness subskel lib final)
   add_dependencies(${pair}_harness ${final} ${lib})
   add_test(NAME ${pair} COMMAND ${pair}_harness)
   set_tests_properties(${pair} PROPERTIES SKIP_RETURN_CODE 77)
+  get_target_property(kernels ${subskel} BPF_SUBSKEL_KERNELS)
+  foreach(kernel IN LISTS kernels)
+    add_test(NAME ${pair}@${kernel}
+             COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel vm --kernel ${kernel} --skip-unavailable
+                     --timeout ${BPFSUBSKEL_VM_TIMEOUT} -- $<TARGET_FILE:${pair}_harness>)
+    # The timeout leaves room for fetching the kernel on first use.
+    math(EXPR timeout "${BPFSUBSKEL_VM_TIMEOUT} + 600")
+    set_tests_properties(${pair}@${kernel} PROPERTIES SKIP_RETURN_CODE 77 LABELS vm
+                         TIMEOUT ${timeout})
+  endforeach()
 endfunction()
 
 # -- bpf_object -----------------------------------------------------------------------
@@ -352,7 +369,7 @@ endfunction()
 # -- bpf_subskeleton ------------------------------------------------------------------
 
 function(bpf_subskeleton target lib)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "NAME" "TESTS")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "NAME" "TESTS;KERNELS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_subskeleton(${target}): unknown arguments: "
                         "${arg_UNPARSED_ARGUMENTS}")
@@ -395,6 +412,10 @@ function(bpf_subskeleton target lib)
   else()
     _bpfsubskel_c_name(c_name ${default_name})
   endif()
+  set(kernels ${arg_KERNELS})
+  if(NOT kernels)
+    set(kernels ${BPFSUBSKEL_KERNELS})
+  endif()
   set(tests)
   foreach(test IN LISTS arg_TESTS)
     get_filename_component(test "${test}" ABSOLUTE)
@@ -422,6 +443,7 @@ function(bpf_subskeleton target lib)
   add_dependencies(${target} ${target}_header)
   set_target_properties(${target} PROPERTIES BPF_SUBSKEL_OBJECT "${lib_object}"
                         BPF_SUBSKEL_NAME ${c_name} BPF_SUBSKEL_TESTS "${tests}"
+                        BPF_SUBSKEL_KERNELS "${kernels}"
                         BPF_SUBSKEL_LIBRARY "${lib_target}")
 
   if(lib_target)

@@ -70,7 +70,7 @@ __all__ = [
     "IncludeDirs", "InvalidArguments", "KwargInfo", "ModuleInfo", "ModuleReturnValue",
     "NewExtensionModule", "NoneType", "call", "host_machine", "host_c_compiler",
     "bpfsubskel_command", "file_path", "include_flags", "meson_version",
-    "noKwargs", "typed_kwargs", "typed_pos_args", "warning",
+    "noKwargs", "project_option", "typed_kwargs", "typed_pos_args", "warning",
 ]
 
 
@@ -115,6 +115,14 @@ def include_flags(state: Any, include_dirs: IncludeDirs) -> list[str]:
     src, bld = state.environment.get_source_dir(), state.environment.get_build_dir()
     paths = _include_dirs_as_paths(include_dirs, src, bld)
     return [f"-I{p}" for p in dict.fromkeys(map(os.path.normpath, paths)) if os.path.isdir(p)]
+
+
+def project_option(state: Any, name: str) -> Any:
+    """get_option(name) if the project defines the option, else None."""
+    try:
+        return call(state, "get_option", name)
+    except mesonlib.MesonException:
+        return None
 
 
 def warning(message: str) -> None:

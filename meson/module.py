@@ -4,13 +4,17 @@ A thin layer over the `bpfsubskel` command line, mirroring the CMake functions:
 
     subskel.bpf_object(name, sources..., library:, libraries:, include_directories:,
                        c_args:, install:, install_dir:)          -> the .bpf.o target
-    subskel.generate(bpf_library, name:, tests:, install:, install_dir:) -> dependency
+    subskel.generate(bpf_library, name:, tests:, kernels:, install:, install_dir:)
+                                                                  -> dependency
     subskel.skeleton(final_bpf_object)                            -> dependency
 
 For every (library passed to generate(), final object linking it) pair, declared in
 either order, it adds a build-time `bpfsubskel check`, a harness executable
 `<lib>_in_<final>_harness` with the library's tests compiled in, and a test
-`<lib>_in_<final>` (exit status 77 = skipped). All Meson internals are in compat.py.
+`<lib>_in_<final>` (exit status 77 = skipped). For every kernel in kernels: (default:
+the project's option subskel_kernels, if it defines one), a test `<lib>_in_<final>@<kernel>`
+in the suite `vm` runs the harness in `bpfsubskel vm --kernel <kernel>`. All Meson
+internals are in compat.py.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ TARGET_ARCH = {
     "riscv64": "riscv", "loongarch64": "loongarch", "mips": "mips", "mips64": "mips",
     "sparc64": "sparc",
 }
+VM_TIMEOUT = 300  # seconds a harness may take in `bpfsubskel vm`
 CLANG_NAMES = ["clang", *(f"clang-{v}" for v in range(21, 13, -1))]
 _HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 BpfInput = Union[str, File, CustomTarget, CustomTargetIndex]
@@ -97,6 +102,7 @@ class Subskeleton:
     library: BpfObject
     dependency: Any
     tests: list[File] = field(default_factory=list)
+    kernels: list[str] = field(default_factory=list)  # also run the harnesses on these
 
 
 @dataclass
@@ -249,6 +255,7 @@ class SubskelModule(compat.NewExtensionModule):
         KwargInfo("name", (str, NoneType), default=None),
         KwargInfo("tests", ContainerTypeInfo(list, (str, File)), default=[], listify=True),
         KwargInfo("harness", bool, default=True),
+        KwargInfo("kernels", (ContainerTypeInfo(list, str), NoneType), default=None),
         KwargInfo("install", bool, default=False),
         KwargInfo("install_dir", (str, NoneType), default=None),
     )
@@ -286,8 +293,11 @@ class SubskelModule(compat.NewExtensionModule):
             **_install_kwargs(state, kwargs, "includedir"))
         dependency = self._header_dependency(
             state, header, compat.call(state, "include_directories", "."))
+        kernels = kwargs["kernels"]
+        if kernels is None:
+            kernels = compat.project_option(state, "subskel_kernels") or []
         if obj is not None and kwargs["harness"]:
-            sub = Subskeleton(name, obj, dependency, tests)
+            sub = Subskeleton(name, obj, dependency, tests, list(kernels))
             self.subskeletons.append(sub)
             # Harnesses for final objects declared before this call.
             for final in [o for o in self.objects.values() if not o.library]:
@@ -402,6 +412,13 @@ class SubskelModule(compat.NewExtensionModule):
             # The project's -Dwerror/warning_level are for its code, not for generated code.
             override_options=["werror=false"])
         compat.call(state, "test", pair, program, suite=["bpfsubskel"], protocol="exitcode")
+        for kernel in sub.kernels:
+            # The kernel is fetched at test time, on first use: the timeout leaves room.
+            compat.call(state, "test", f"{pair}@{kernel}", tools.bpfsubskel,
+                        args=["vm", "--kernel", kernel, "--skip-unavailable", "--timeout",
+                              str(VM_TIMEOUT), "--", program],
+                        suite=["bpfsubskel", "vm"], protocol="exitcode",
+                        timeout=VM_TIMEOUT + 600)
 
 
 def initialize(interpreter: Any) -> SubskelModule:
