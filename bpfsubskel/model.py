@@ -20,7 +20,7 @@ from typing import Optional
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
 from .errors import CorruptData, read_input, reading
-from .names import C_CXX_KEYWORDS, identifier_problem, sanitize
+from .names import identifier_problem, sanitize
 
 KCONFIG_SEC = ".kconfig"
 KSYMS_SEC = ".ksyms"
@@ -341,11 +341,12 @@ class _Builder:
                 if problem:
                     raise CorruptData(f"variable name '{v.name}' {problem}")
                 for member in _inline_member_names(self.btf, v.type_id):
-                    if member in C_CXX_KEYWORDS:
+                    problem = identifier_problem(member)
+                    if problem:
                         raise CorruptData(
                             f"variable '{v.name}' has an anonymous struct or union with a "
-                            f"member named '{member}', which C++ cannot compile; give the type "
-                            "a name or rename the member"
+                            f"member named '{member}', which {problem}; give the type a name "
+                            "or rename the member"
                         )
 
     # -- programs and externs -----------------------------------------------------------
