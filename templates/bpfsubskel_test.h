@@ -304,10 +304,14 @@ int subskel_attach(struct bpf_object *obj)
 int subskel_run(struct bpf_object *obj, const char *prog_name, const void *data,
 		unsigned int data_size, unsigned int *retval)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	/* Not LIBBPF_OPTS: its designated initializer leaves fields out, which clang++ >= 19
+	 * reports under -Wextra (-Wmissing-designated-field-initializers). */
+	struct bpf_test_run_opts opts;
 	struct bpf_program *prog = bpf_object__find_program_by_name(obj, prog_name);
 	int err;
 
+	memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
 	if (!prog) {
 		subskel_test__check(false, __FILE__, __LINE__, "subskel_run",
 				    "no program '%s' in the final object", prog_name);
@@ -401,11 +405,19 @@ out:
 
 static void subskel_add_patterns(const char ***list, int *cnt, char *arg, bool substring)
 {
-	char *save = NULL, *tok;
+	char *tok, *next;
 
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *pattern = (char *)malloc(strlen(tok) + 5), *slash = strchr(tok, '/');
+	/* ISO C only (strtok_r is POSIX: hidden by -std=c11): split at commas, skip empties. */
+	for (tok = arg; tok; tok = next) {
+		char *pattern, *slash;
 
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*tok)
+			continue;
+		pattern = (char *)malloc(strlen(tok) + 5);
+		slash = strchr(tok, '/');
 		if (!pattern)
 			exit(2);
 		if (substring && slash) /* -t TEST/SUBTEST: a substring of each */
