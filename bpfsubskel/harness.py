@@ -133,6 +133,8 @@ def command(args: argparse.Namespace) -> int:
     user_tests = user_tests_in(args.test, lib_name)
     lib = load_object(args.library, werror=False)
     final = load_object(args.final, werror=False)
+    if final.open_error:  # its skeleton could not be generated either
+        raise InputError(args.final, final.open_error)
     with reading(args.final):
         text = render.render("harness.c.j2",
                              **build_context(lib, final, lib_name, final_name, user_tests))

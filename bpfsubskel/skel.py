@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Optional
 from . import render
 from .cdecl import DeclPrinter
 from .errors import CorruptData
-from .model import BpfObject, Map, MapKind
+from .model import BpfObject, Map
 
 HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object"
 DESCRIPTION = """\
@@ -76,14 +76,9 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
 
 
 def _refuse_unresolved(obj: BpfObject) -> None:
-    """libbpf cannot open an object with undefined externs: say so now, not at runtime."""
-    externs = list(obj.unresolved_externs)
-    externs += [m.lookup_name for m in obj.maps if m.kind == MapKind.BTF and m.extern]
-    if externs:
-        raise CorruptData(
-            f"has unresolved externs ({', '.join(sorted(externs))}); a skeleton needs a final "
-            "object: link it with the objects that define them (bpfsubskel link)"
-        )
+    """A skeleton is of a final object, which libbpf must open: say now if it cannot."""
+    if obj.open_error:
+        raise CorruptData(obj.open_error)
 
 
 def _layout(obj: BpfObject, m: Map) -> list[str]:
