@@ -30,7 +30,8 @@ variable, map or program missing from the final object; a different type layout;
 a same-named static variable libbpf would bind to instead; a stale BTF offset.
 Warnings (exit 0): a library __weak default overridden with a different value.
 A compatible pair prints nothing and exits 0 (and touches --stamp, for build
-systems). Unreadable input exits 2.
+systems). Unreadable input, or a final object libbpf cannot open (unresolved externs),
+exits 2.
 """
 
 _SCALARS = frozenset({Kind.INT, Kind.ENUM, Kind.ENUM64})
@@ -243,6 +244,8 @@ def command(args: argparse.Namespace) -> int:
         raise InputError(args.depfile, "--depfile names the dependencies of --stamp; pass both")
     lib, final = load(args.library), load(args.final)
     refuse_subskeleton_problem(lib, args.library)
+    if final.open_error:  # the same rule as `skel`: libbpf must be able to open it
+        raise InputError(args.final, final.open_error)
     found = check(lib, final)
     for d in found:
         print(f"{args.final}: {d.severity}: {d.message} [library {args.library}]",

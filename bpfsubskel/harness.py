@@ -130,6 +130,8 @@ def command(args: argparse.Namespace) -> int:
     lib = load_object(args.library, werror=False)
     refuse_subskeleton_problem(lib, args.library)
     final = load_object(args.final, werror=False)
+    if final.open_error:  # its skeleton could not be generated either
+        raise InputError(args.final, final.open_error)
     with reading(args.final):
         text = render.render("harness.c.j2",
                              **build_context(lib, final, lib_name, final_name, final_header))

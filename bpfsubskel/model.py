@@ -8,6 +8,10 @@ bpftool's generators walk. Two deliberate differences:
   DATASEC that disagrees is reported (the static linker's stale weak-override offset);
 * objects libbpf refuses to open are accepted: unresolved `extern` variables are
   listed in `unresolved_externs`, `extern` maps become maps bound by name at runtime.
+  Why libbpf would refuse it is in `open_error`, which final objects (skel, check,
+  harness) must not have. The one exception is an extern without BTF: no libbpf can
+  open such an object and libbpf's static linker cannot link it either, so the model
+  refuses it for every command, libraries included.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Optional
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
 from .errors import CorruptData, InputError, read_input, reading
-from .names import C_CXX_KEYWORDS, identifier_problem, sanitize
+from .names import identifier_problem, sanitize
 
 KCONFIG_SEC = ".kconfig"
 KSYMS_SEC = ".ksyms"
@@ -137,6 +141,9 @@ class BpfObject:
     programs: list[Program]
     unresolved_externs: list[str]  # extern variables and functions nobody defines yet
     warnings: list[str]
+    # Why libbpf's bpf_object__open refuses this object (one line, with the fix), or None.
+    # A library may have one (it is not linked yet); a final object may not.
+    open_error: Optional[str] = None
 
     @property
     def var_maps(self) -> list[Map]:
@@ -211,18 +218,29 @@ class _Builder:
                 "uses the legacy 'maps' section; libbpf >= 1.0 rejects it, "
                 'define maps with SEC(".maps")'
             )
+        open_error = self._extern_open_error()
         btf_maps = self._btf_maps()
         self._arena(btf_maps)
         maps = btf_maps + self._data_maps() + self._kconfig_maps() + self._struct_ops()
         self._check_idents(maps)
+        unresolved = self._unresolved_externs()
+        if open_error is None:
+            undefined = unresolved + [m.lookup_name for m in maps
+                                      if m.kind == MapKind.BTF and m.extern]
+            if undefined:
+                open_error = (
+                    f"has unresolved externs ({', '.join(sorted(set(undefined)))}), which "
+                    "libbpf cannot open; link it with the objects that define them "
+                    "(bpfsubskel link)")
         return BpfObject(
             path=self.path,
             data=self.elf.data,
             btf=self.btf,
             maps=maps,
             programs=self._programs(),
-            unresolved_externs=self._unresolved_externs(),
+            unresolved_externs=unresolved,
             warnings=self.warnings,
+            open_error=open_error,
         )
 
     # -- maps ---------------------------------------------------------------------------
@@ -385,6 +403,9 @@ class _Builder:
         externs = []
         for info in datasec.secinfos:
             var_type = self.btf[info.type]
+            if var_type.kind == Kind.FUNC:  # libbpf: ENOTSUP at open, linked or not
+                raise CorruptData(f"extern function '{var_type.name}' is declared __kconfig; "
+                                  "libbpf supports only variables there: declare it __ksym")
             if var_type.kind != Kind.VAR:
                 raise CorruptData("BTF DATASEC '.kconfig' lists a non-variable")
             size = self.btf.resolve_size(var_type.type)
@@ -445,11 +466,12 @@ class _Builder:
                 if problem:
                     raise CorruptData(f"variable name '{v.name}' {problem}")
                 for member in _inline_member_names(self.btf, v.type_id):
-                    if member in C_CXX_KEYWORDS:
+                    problem = identifier_problem(member)
+                    if problem:
                         raise CorruptData(
                             f"variable '{v.name}' has an anonymous struct or union with a "
-                            f"member named '{member}', which C++ cannot compile; give the type "
-                            "a name or rename the member"
+                            f"member named '{member}', which {problem}; give the type a name "
+                            "or rename the member"
                         )
 
     # -- programs and externs -----------------------------------------------------------
@@ -480,6 +502,40 @@ class _Builder:
             seen.add(p.name)
         return programs
 
+    def _extern_open_error(self) -> Optional[str]:
+        """libbpf's bpf_object__collect_externs (1.1 to 1.5), for what it rejects outright.
+
+        Every undefined GLOBAL/WEAK NOTYPE symbol is an extern, matched by name to the first
+        BTF VAR or FUNC. None (an extern without BTF) is fatal here for every object: libbpf
+        can neither open nor link it. A first match that is not extern (a static of the same
+        name) is the open error. Externs outside .kconfig/.ksyms are the unresolved externs
+        (_unresolved_externs); a __kconfig function, refused by _kconfig_maps.
+        """
+        first: dict[str, BtfType] = {}
+        for t in self.btf.types:
+            if t.kind in (Kind.VAR, Kind.FUNC) and t.name not in first:
+                first[t.name] = t
+        error = None
+        for sym in self.elf.symbols:
+            if (sym.shndx != E.SHN_UNDEF or sym.bind not in (E.STB_GLOBAL, E.STB_WEAK)
+                    or sym.type != E.STT_NOTYPE or not sym.name):
+                continue
+            t = first.get(sym.name)
+            if t is None:
+                raise CorruptData(
+                    f"extern '{sym.name}' has no BTF, so libbpf can neither open nor link "
+                    "this object; declare it in C and compile the file that uses it with -g "
+                    "(clang -target bpf -g)")
+            if error is not None:
+                continue
+            if t.linkage != Linkage.EXTERN:
+                what = "variable" if t.kind == Kind.VAR else "function"
+                error = (f"extern '{sym.name}' has a {_LINKAGE_NAMES.get(t.linkage, '')}"
+                         f"{what} of the same name before it in BTF; libbpf takes that one "
+                         "for the extern and fails to open the object (EINVAL): rename one "
+                         "of them")
+        return error
+
     def _unresolved_externs(self) -> list[str]:
         """Extern variables and functions that no section of this object defines."""
         bound = set()
@@ -494,6 +550,9 @@ class _Builder:
             and t.name not in bound
         }
         return sorted(names)
+
+
+_LINKAGE_NAMES = {Linkage.STATIC: "static ", Linkage.GLOBAL: "global "}
 
 
 def _inline_member_names(btf: Btf, type_id: int, depth: int = 0) -> Iterator[str]:

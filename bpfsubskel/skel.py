@@ -86,14 +86,9 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
 
 
 def _refuse_unresolved(obj: BpfObject) -> None:
-    """libbpf cannot open an object with undefined externs: say so now, not at runtime."""
-    externs = list(obj.unresolved_externs)
-    externs += [m.lookup_name for m in obj.maps if m.kind == MapKind.BTF and m.extern]
-    if externs:
-        raise CorruptData(
-            f"has unresolved externs ({', '.join(sorted(externs))}); a skeleton needs a final "
-            "object: link it with the objects that define them (bpfsubskel link)"
-        )
+    """A skeleton is of a final object, which libbpf must open: say now if it cannot."""
+    if obj.open_error:
+        raise CorruptData(obj.open_error)
 
 
 def _layout(obj: BpfObject, m: Map) -> list[str]:

@@ -595,11 +595,19 @@ out:
 
 static void subskel_add_patterns(const char ***list, int *cnt, char *arg, bool substring)
 {
-	char *save = NULL, *tok;
+	char *tok, *next;
 
-	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *pattern = (char *)malloc(strlen(tok) + 5), *slash = strchr(tok, '/');
+	/* ISO C only (strtok_r is POSIX: hidden by -std=c11): split at commas, skip empties. */
+	for (tok = arg; tok; tok = next) {
+		char *pattern, *slash;
 
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		if (!*tok)
+			continue;
+		pattern = (char *)malloc(strlen(tok) + 5);
+		slash = strchr(tok, '/');
 		if (!pattern)
 			exit(2);
 		if (substring && slash) /* -t TEST/SUBTEST: a substring of each */

@@ -124,6 +124,14 @@ def run_cc(compiler: str, source: Path, output: Path, *flags: str
                           capture_output=True, text=True)
 
 
+def corpus_cflags(source: Path) -> list[str]:
+    """Extra clang flags a corpus file asks for in a `// bpf-cflags: ...` line."""
+    for line in source.read_text().splitlines():
+        if line.startswith("// bpf-cflags:"):
+            return line.split(":", 1)[1].split()
+    return []
+
+
 @pytest.fixture(scope="session")
 def corpus_objects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every tests/corpus/*.bpf.c compiled once per session: {stem: object path}."""
@@ -131,7 +139,7 @@ def corpus_objects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     objects = {}
     for source in sorted(CORPUS.glob("*.bpf.c")):
         stem = source.name[: -len(".bpf.c")]
-        objects[stem] = compile_bpf(source, out / f"{stem}.bpf.o")
+        objects[stem] = compile_bpf(source, out / f"{stem}.bpf.o", *corpus_cflags(source))
     return objects
 
 

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import TESTS, compile_bpf, run_cli
+from conftest import CORPUS, TESTS, compile_bpf, corpus_cflags, run_cli
 
 from bpfsubskel import cli
 
@@ -163,3 +163,56 @@ def test_huge_bss_size(good_object: Path, tmp_path: Path) -> None:
 
 def run_in_process(path: Path, out: Path) -> int:
     return cli.main(["subskel", str(path), "-o", str(out)])
+
+
+@pytest.mark.parametrize(("stem", "name"), [("bad_var_typeof", "typeof"),
+                                            ("bad_var_typeof_unqual", "typeof_unqual"),
+                                            ("bad_var_cxx_keyword", "delete")])
+@pytest.mark.parametrize("command", ["subskel", "skel"])
+def test_global_named_like_a_keyword(tmp_path: Path, stem: str, name: str, command: str
+                                     ) -> None:
+    """C23 and GNU C keywords are refused like C++ ones: the header would not compile."""
+    source = CORPUS / f"{stem}.bpf.c"
+    obj = compile_bpf(source, tmp_path / f"{stem}.bpf.o", *corpus_cflags(source))
+    out = tmp_path / "x.h"
+    result = run_cli(command, obj, "-o", out)
+    assert_clean_error(result, obj, f"variable name '{name}' is a C or C++ keyword")
+    assert not out.exists()
+
+
+# Spellings clang will not take as a declarator (so no C source can declare them), or that
+# only some targets predefine as macros: put into a real object by renaming a same-length
+# placeholder in its string tables.
+RESERVED_SPELLINGS = [
+    "__auto_type", "__typeof__", "__typeof", "__attribute__", "__extension__", "__inline",
+    "__volatile__", "__restrict", "__signed__", "__alignof__", "__label__", "__int128",
+    "__thread", "__real__", "__imag__", "__complex__", "__builtin_va_list", "_Float16",
+    "_Float64x", "__float128", "__bf16", "__seg_fs", "__has_include", "defined", "_BitInt",
+    "_Decimal32", "alignas", "constexpr", "nullptr", "thread_local", "static_assert",
+    "__asm__", "asm", "__is_same", "__builtin_offsetof", "__x86_64__", "_LP64", "__SSE2__",
+]
+
+
+@pytest.mark.parametrize("name", RESERVED_SPELLINGS)
+def test_global_with_a_reserved_spelling(tmp_path: Path, name: str) -> None:
+    placeholder = "q" * len(name)
+    source = tmp_path / "reserved.bpf.c"
+    source.write_text(f"int ok_var = 1;\nint {placeholder} = 2;\n")
+    data = compile_bpf(source, tmp_path / "placeholder.o").read_bytes()
+    assert data.count(placeholder.encode()) >= 2  # the symbol and the BTF VAR
+    obj = tmp_path / "reserved.bpf.o"
+    obj.write_bytes(data.replace(placeholder.encode(), name.encode()))
+    out = tmp_path / "x.h"
+    result = run_cli("subskel", obj, "-o", out)
+    assert_clean_error(result, obj, f"variable name '{name}' is ")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["__pad0", "__u32", "__reserved", "_x", "x__", "__unused1"])
+def test_double_underscore_names_stay_allowed(tmp_path: Path, name: str) -> None:
+    source = tmp_path / "ok.bpf.c"
+    source.write_text(f"int {name} = 2;\n")
+    obj = compile_bpf(source, tmp_path / "ok.bpf.o")
+    result = run_cli("subskel", obj, "-o", tmp_path / "ok.h", "--name", "ok")
+    assert result.returncode == 0, result.stderr
+    assert f"*{name};" in (tmp_path / "ok.h").read_text()

@@ -376,3 +376,107 @@ def test_member_types_match_the_source(stem: str, compiler: str, headers: dict[s
     result = run_cc(compiler, source, tmp_path / "types.o", "-std=gnu11", *WARN,
                     f"-I{CORPUS}", "-c")
     assert result.returncode == 0, result.stderr
+
+
+# -- the harness runtime header and generated harnesses -------------------------------------
+
+RUNTIME_MAIN = r"""
+#define SUBSKEL_TEST_MAIN
+#include "bpfsubskel_test.h"
+
+struct mylib { int *counter; };
+
+SUBSKEL_TEST(mylib, every_macro)
+{
+	int v = 1;
+	unsigned long long u = 2;
+	unsigned int retval = 0;
+
+	ASSERT_TRUE(v, "true");
+	ASSERT_FALSE(!v, "false");
+	ASSERT_EQ(u, 2, "eq");
+	ASSERT_NEQ(v, 0, "neq");
+	ASSERT_LT(v, 2, "lt");
+	ASSERT_LE(u, 2, "le");
+	ASSERT_GT(v, 0, "gt");
+	ASSERT_GE(v, 1, "ge");
+	ASSERT_OK(0, "ok");
+	ASSERT_ERR(-1, "err");
+	ASSERT_OK_PTR(&v, "ok_ptr");
+	ASSERT_NULL(NULL, "null");
+	ASSERT_PTR_EQ(&v, &v, "ptr_eq");
+	ASSERT_STREQ("a", "a", "streq");
+	ASSERT_MEMEQ(&v, &v, sizeof(v), "memeq");
+	if (subskel_test__start_subtest("sub"))
+		subskel_test__end_subtest();
+	if (subskel_load(obj) || subskel_attach(obj))
+		return;
+	subskel_run(obj, "prog", &v, sizeof(v), &retval);
+	subskel_test_skip("compile test");
+}
+
+static void test_every_macro(void)
+{
+	subskel_user_test__every_macro(NULL, NULL);
+}
+
+static const struct subskel_test_def tests[] = {
+	{ "every_macro", test_every_macro },
+};
+
+int main(int argc, char **argv)
+{
+	return subskel_test_main(argc, argv, tests, (int)(sizeof(tests) / sizeof(tests[0])));
+}
+"""
+
+RUNTIME_USER = r"""
+#include "bpfsubskel_test.h"
+
+struct mylib { int *counter; };
+
+SUBSKEL_TEST(mylib, user_file)
+{
+	ASSERT_OK_PTR(lib->counter, "counter");
+	ASSERT_EQ(*lib->counter, 0, "counter");
+	ASSERT_OK(subskel_load(obj), "load");
+}
+"""
+
+
+@pytest.mark.parametrize("compiler", list(COMPILERS))
+@pytest.mark.parametrize("unit", ["main", "user"])
+def test_harness_runtime_header_compiles(compiler: str, unit: str, tmp_path: Path) -> None:
+    """bpfsubskel_test.h, as the harness (with its runtime) and as a user test file includes
+    it: no warning in C (ISO and GNU) or C++17 with gcc, clang, g++ or clang++."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    source = tmp_path / f"{unit}.c"
+    source.write_text(RUNTIME_MAIN if unit == "main" else RUNTIME_USER)
+    result = compile_tu_in(compiler, source, templates)
+    assert result.returncode == 0, f"{compiler}:\n{result.stderr}"
+
+
+FINAL = [s for s in GOOD if s != "extern_unresolved"]
+
+
+@pytest.mark.parametrize("compiler", list(COMPILERS))
+@pytest.mark.parametrize("stem", FINAL)
+def test_generated_harness_compiles(stem: str, compiler: str, corpus_objects: dict[str, Path],
+                                    tmp_path: Path) -> None:
+    """The harness of (object as library, same object as final) with its headers."""
+    obj = corpus_objects[stem]
+    run_cli("subskel", obj, "-o", tmp_path / "lib.subskel.h", "--name", "lib", check=True)
+    run_cli("skel", obj, "-o", tmp_path / "fin.skel.h", "--name", "fin", check=True)
+    harness = tmp_path / "lib__fin.test.c"
+    run_cli("harness", obj, obj, "-o", harness, "--lib-name", "lib", "--final-name", "fin",
+            check=True)
+    # the headers name the corpus's types, as a user's would name theirs
+    result = compile_tu_in(compiler, harness, tmp_path, "-include", "corpus_types.h")
+    assert result.returncode == 0, f"{compiler} rejects the harness of {stem}:\n{result.stderr}"
+
+
+def compile_tu_in(compiler: str, source: Path, include: Path, *extra: str
+                  ) -> subprocess.CompletedProcess[str]:
+    cmd = COMPILERS[compiler]
+    return run_cc(cmd[0], source, source.with_suffix(".o"), *cmd[1:], *WARN,
+                  f"-I{include}", f"-I{CORPUS}", *extra, "-c")

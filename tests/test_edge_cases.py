@@ -59,7 +59,7 @@ def test_padding_names_do_not_collide_with_variables(tmp_path: Path) -> None:
     ("int linux = 1;\n", "variable name 'linux' is a standard C macro"),
     ("int errno = 1;\n", "variable name 'errno' is a standard C macro"),
     ("struct { int class; int ok; } cfg;\n",
-     "anonymous struct or union with a member named 'class', which C++ cannot compile"),
+     "anonymous struct or union with a member named 'class', which is a C or C++ keyword"),
     ('int q SEC(".data.a\\"b") = 1;\n', "cannot be written in a C string literal"),
 ])
 def test_names_a_header_cannot_hold_are_refused(tmp_path: Path, source: str, message: str
