@@ -33,6 +33,13 @@
 #ifndef BPFSUBSKEL_TEST_H
 #define BPFSUBSKEL_TEST_H
 
+/* The runtime (SUBSKEL_TEST_MAIN, in the generated harness, which includes this header
+ * first) calls syscall(2) for capget: declared by <unistd.h> with _DEFAULT_SOURCE, which
+ * strict modes such as -std=c11 leave out. */
+#if defined(SUBSKEL_TEST_MAIN) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1
+#endif
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdbool.h>

@@ -415,18 +415,20 @@ SUBSKEL_TEST(mylib, every_macro)
 	subskel_test_skip("compile test");
 }
 
-static void test_every_macro(void)
+SUBSKEL_HARNESS_OF(mylib);
+
+static void pair(void)
 {
-	subskel_user_test__every_macro(NULL, NULL);
 }
 
-static const struct subskel_test_def tests[] = {
-	{ "every_macro", test_every_macro },
-};
+static void run_user(const struct subskel_user_test *test)
+{
+	test->run(NULL, NULL);
+}
 
 int main(int argc, char **argv)
 {
-	return subskel_test_main(argc, argv, tests, (int)(sizeof(tests) / sizeof(tests[0])));
+	return subskel_test_main(argc, argv, pair, run_user);
 }
 """
 
