@@ -255,16 +255,24 @@ def command(args: argparse.Namespace) -> int:
         raise InputError(args.depfile, "--depfile names the dependencies of --stamp; pass both")
     lib, final = load(args.library), load(args.final)
     refuse_subskeleton_problem(lib, args.library)
-    found = check(lib, final)
-    for d in found:
-        print(f"{args.final}: {d.severity}: {d.message} [library {args.library}]",
-              file=sys.stderr)
-    errors = [d for d in found if d.severity == "error" or args.werror]
-    if errors:
+    if not report(check(lib, final), args.library, args.final, args.werror):
         return 1
     if args.stamp:
         _touch(args.stamp, args.depfile, [args.library, args.final])
     return 0
+
+
+def report(found: list[Diagnostic], library: str, final: str, werror: bool) -> bool:
+    """Print the diagnostics of one pair on stderr; True when none is an error."""
+    for d in found:
+        print(f"{final}: {d.severity}: {d.message} [library {library}]", file=sys.stderr)
+    return not any(d.severity == "error" or werror for d in found)
+
+
+def touch_stamps(stamps: list[str]) -> None:
+    """A stamp is always touched once written (its age is what the build tool compares)."""
+    for stamp in stamps:
+        os.utime(stamp)
 
 
 def _touch(stamp: str, depfile: Optional[str], inputs: list[str]) -> None:
@@ -272,4 +280,4 @@ def _touch(stamp: str, depfile: Optional[str], inputs: list[str]) -> None:
     from .cli import finish
 
     finish(stamp, b"", depfile, inputs)
-    os.utime(stamp)
+    touch_stamps([stamp])

@@ -21,6 +21,8 @@ COMMANDS = {
     "link": "bpfsubskel.link",
     "check": "bpfsubskel.check",
     "harness": "bpfsubskel.harness",
+    "library": "bpfsubskel.library",
+    "final": "bpfsubskel.final",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
@@ -29,6 +31,9 @@ SUMMARIES = {
     "link": "statically link BPF objects with libbpf (bpftool gen object without bpftool)",
     "check": "check statically that a BPF library works inside a final BPF object",
     "harness": "generate a test program checking a BPF library inside one final BPF object",
+    "library": "one process per BPF library: link it and write its subskeleton",
+    "final": "one process per final BPF object: link it, write its skeleton, check every "
+             "library in it and write their harnesses",
 }
 
 
@@ -60,7 +65,11 @@ def object_name(requested: Optional[str], path: str) -> str:
 def load_object(path: str, werror: bool):  # -> model.BpfObject (lazy import)
     from .model import load
 
-    obj = load(path)
+    return vet_warnings(load(path), path, werror)
+
+
+def vet_warnings(obj, path: str, werror: bool):  # model.BpfObject -> the same
+    """Print the model's warnings about `path`; with `werror`, fail on them."""
     for w in obj.warnings:
         warn(path, w)
     if werror and obj.warnings:
@@ -101,6 +110,21 @@ def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: li
     outputs = [*(extra or []), (output, content)]
     if depfile:
         outputs.append((depfile, render.depfile_text(output, inputs)))
+    try:
+        render.write_outputs(outputs)
+    except render.WriteError as e:
+        fail(e.path, e.reason)
+
+
+def finish_all(outputs: list[tuple[str, str | bytes]], depfile: Optional[str],
+               inputs: list[str]) -> None:
+    """Write several outputs of one command and one depfile naming them all (the first is
+    the primary output): each only if changed, all or none."""
+    from . import render
+
+    targets = list(dict.fromkeys(path for path, _ in outputs))
+    if depfile:
+        outputs = [*outputs, (depfile, render.depfile_text(targets, inputs))]
     try:
         render.write_outputs(outputs)
     except render.WriteError as e:

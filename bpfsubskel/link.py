@@ -180,12 +180,50 @@ def has_weak_definitions(path: str) -> bool:
     return any(s.bind == STB_WEAK and s.shndx != SHN_UNDEF for s in elf.symbols)
 
 
+def add_batch_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """The linking half of the batch commands (library, final)."""
+    parser.add_argument("inputs", nargs="+", metavar="IN.bpf.o",
+                        help=f"BPF objects to link into -o; without -o, the one {what} object "
+                             "to work on as it is")
+    parser.add_argument("-o", "--output", metavar="OUT.bpf.o",
+                        help="linked object to write (as `bpfsubskel link`)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say on stderr how many times libbpf's linker ran")
+
+
+def batch_object(args: argparse.Namespace, parser_name: str
+                 ) -> tuple[str, BpfObject, list[tuple[str, bytes]]]:
+    """For a batch command: the object to work on (path, model) and the output to write.
+
+    With -o, the inputs are linked as `bpfsubskel link` does and the model is that of
+    the result; without, the single input is the object.
+    """
+    from .cli import vet_warnings
+    from .model import from_bytes, load
+
+    if args.output is None:
+        if len(args.inputs) != 1:
+            raise InputError(args.inputs[1], f"{parser_name} without -o works on one object; "
+                                             "pass -o OUT.bpf.o to link several")
+        path = args.inputs[0]
+        return path, vet_warnings(load(path), path, args.werror), []
+    linked = link(args.inputs, args.output, has_weak_definitions)
+    if args.verbose:
+        _say_rounds(args.output, linked.rounds)
+    obj = linked.model if linked.model is not None else from_bytes(args.output, linked.data)
+    return args.output, vet_warnings(obj, args.output, args.werror), [(args.output, linked.data)]
+
+
+def _say_rounds(output: str, rounds: int) -> None:
+    print(f"bpfsubskel: {output}: libbpf's linker ran {rounds} time{'s' if rounds > 1 else ''}",
+          file=sys.stderr)
+
+
 def command(args: argparse.Namespace) -> int:
     from .cli import finish
 
     linked = link(args.inputs, args.output, has_weak_definitions)
     if args.verbose:
-        print(f"bpfsubskel: {args.output}: libbpf's linker ran {linked.rounds} time"
-              f"{'s' if linked.rounds > 1 else ''}", file=sys.stderr)
+        _say_rounds(args.output, linked.rounds)
     finish(args.output, linked.data, args.depfile, list(args.inputs))
     return 0

@@ -115,14 +115,19 @@ def own_files() -> list[str]:
     return files
 
 
-def depfile_text(target: str, inputs: list[str]) -> str:
+def depfile_text(targets: str | list[str], inputs: list[str]) -> str:
+    """A gcc-style depfile: one rule, `targets` (the first is the primary output; Ninja
+    without `deps = gcc` requires it to be the build edge's first output) depending on
+    `inputs` and on bpfsubskel's own files."""
     def escape(path: str) -> str:
         return path.replace("\\", "\\\\").replace(" ", "\\ ").replace("#", "\\#").replace(
             "$", "$$"
         )
 
-    deps = [*inputs, *own_files()]
-    lines = [f"{escape(target)}:"] + [f" {escape(d)}" for d in deps]
+    if isinstance(targets, str):
+        targets = [targets]
+    deps = list(dict.fromkeys([*inputs, *own_files()]))
+    lines = [" ".join(escape(t) for t in targets) + ":"] + [f" {escape(d)}" for d in deps]
     return " \\\n".join(lines) + "\n"
 
 
