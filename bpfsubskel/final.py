@@ -130,15 +130,18 @@ def command(args: argparse.Namespace) -> int:
                                             final_header)
         plans.append((lib, lib_name, harness.user_tests_in(lib.tests, lib_name)))
 
+    # Libraries next: a bad one costs no link either.
+    lib_objs = [load_object(lib.path, args.werror) for lib, _, _ in plans]
+    for (lib, _, _), lib_obj in zip(plans, lib_objs):
+        refuse_subskeleton_problem(lib_obj, lib.path)
+
     path, final, outputs = batch_object(args, "final")
     if args.skel:
         with reading(path):
             outputs.append((args.skel, skel.generate(final, final_name)))
     compatible = True
     stamps = []
-    for lib, lib_name, user_tests in plans:
-        lib_obj = load_object(lib.path, args.werror)
-        refuse_subskeleton_problem(lib_obj, lib.path)
+    for (lib, lib_name, user_tests), lib_obj in zip(plans, lib_objs):
         compatible &= check.report(check.check(lib_obj, final), lib.path, path, args.werror)
         if lib.stamp:
             outputs.append((lib.stamp, b""))
