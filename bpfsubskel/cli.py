@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from typing import Any, Callable, NoReturn, Optional
 
@@ -154,6 +155,21 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
         else:
             sub.add_parser(name, help=SUMMARIES[name], add_help=False)
     return parser
+
+
+def run() -> NoReturn:
+    """The `bpfsubskel` console script and `python -m bpfsubskel`: main, then exit at once.
+
+    A short-lived CLI: flushing and os._exit skip tearing down the interpreter and the
+    object graph of a large BPF object (15-18 ms for the console script otherwise).
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        status = status or 1
+    os._exit(status)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
