@@ -154,7 +154,7 @@ def generate(lib: BpfObject, final: BpfObject, final_path: str, lib_name: str,
 
 def runtime_header(output: str) -> tuple[str, str]:
     """bpfsubskel_test.h beside a harness `output`: (path, text)."""
-    text = (render.templates_dir() / RUNTIME_HEADER).read_text()
+    text = render.template_text(RUNTIME_HEADER)
     return os.path.join(os.path.dirname(output), RUNTIME_HEADER), text
 
 

@@ -10,10 +10,11 @@ link is the answer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import sys
-import tempfile
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Callable, Optional
 
 from .errors import InputError, read_input, reading
@@ -127,7 +128,7 @@ def link(inputs: list[str], output: str, check_input: Callable[[str], bool]) -> 
     for path in inputs:
         weak = check_input(path) or weak
     libbpf = _Libbpf()
-    with tempfile.TemporaryDirectory(prefix="bpfsubskel-link-") as tmp:
+    with _scratch_directory() as tmp:
         path = os.path.join(tmp, "round0.o")
         libbpf.link_once(inputs, path)
         rounds = [read_input(path)]
@@ -153,6 +154,31 @@ def link(inputs: list[str], output: str, check_input: Callable[[str], bool]) -> 
         if agrees:
             return Linked(data, obj, runs)
     return Linked(rounds[-1], obj, runs)
+
+
+@contextlib.contextmanager
+def _scratch_directory() -> Iterator[str]:
+    """A private directory for the linker's rounds, removed afterwards (what
+    tempfile.TemporaryDirectory does, without importing tempfile and shutil)."""
+    base = os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(base, f"bpfsubskel-link-{os.getpid()}-{os.urandom(4).hex()}")
+        try:
+            os.mkdir(path, 0o700)
+            break
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise InputError(base, f"cannot create a temporary directory: {e.strerror}; "
+                                   "set TMPDIR to a writable directory") from None
+    else:
+        raise InputError(base, "cannot create a temporary directory")
+    try:
+        yield path
+    finally:
+        for name in os.listdir(path):
+            os.unlink(os.path.join(path, name))
+        os.rmdir(path)
 
 
 def _judge(output: str, data: bytes) -> tuple[bool, Optional[BpfObject]]:

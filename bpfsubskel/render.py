@@ -5,27 +5,41 @@ from __future__ import annotations
 import functools
 import os
 import stat
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import jinja2
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+# Plain strings and os.path: pathlib (and tempfile) cost milliseconds to import.
+PACKAGE_DIR = os.path.dirname(os.path.realpath(__file__))
 
 
 def resource_dir(name: str) -> Path:
     """templates/ and cmake/ are installed inside the package; in a checkout, beside it."""
-    for candidate in (PACKAGE_DIR / name, PACKAGE_DIR.parent / name):
-        if candidate.is_dir():
+    from pathlib import Path
+
+    return Path(_resource_dir(name))
+
+
+@functools.cache
+def _resource_dir(name: str) -> str:
+    for candidate in (os.path.join(PACKAGE_DIR, name),
+                      os.path.join(os.path.dirname(PACKAGE_DIR), name)):
+        if os.path.isdir(candidate):
             return candidate
     raise RuntimeError(f"bpfsubskel is installed without its {name}/ (looked in {PACKAGE_DIR})")
 
 
-@functools.cache
 def templates_dir() -> Path:
     return resource_dir("templates")
+
+
+def template_text(name: str) -> str:
+    """A file of templates/ as text (the harness runtime header)."""
+    with open(os.path.join(_resource_dir("templates"), name), encoding="utf-8") as f:
+        return f.read()
 
 
 @functools.cache
@@ -33,7 +47,7 @@ def _environment() -> jinja2.Environment:
     import jinja2  # ~25 ms: only commands that render pay for it
 
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        loader=jinja2.FileSystemLoader(_resource_dir("templates")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -69,16 +83,10 @@ def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
             target = os.path.realpath(path)
             if not _differs(target, data, path):
                 continue
-            directory = os.path.dirname(target)
-            try:
-                fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
-                                           suffix="-" + os.path.basename(target))
-            except OSError as e:
-                raise WriteError(path, f"cannot write: {e.strerror}") from None
+            fd, tmp = _create_beside(target, path)
             pending.append((tmp, target))
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
-            os.chmod(tmp, 0o666 & ~_umask())
         for tmp, target in pending:
             os.replace(tmp, target)
     finally:
@@ -102,17 +110,30 @@ def _differs(target: str, data: bytes, shown: str) -> bool:
         return f.read() != data
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_beside(target: str, shown: str) -> tuple[int, str]:
+    """A new temporary file in `target`'s directory, mode 0666 less the umask, as the
+    final file would get (tempfile.mkstemp, without importing tempfile)."""
+    directory, base = os.path.split(target)
+    for attempt in range(100):
+        tmp = os.path.join(directory, f".tmp-{os.getpid()}-{attempt}-{base}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise WriteError(shown, f"cannot write: {e.strerror}") from None
+    raise WriteError(shown, "cannot write: no free temporary file name beside it")
 
 
 def own_files() -> list[str]:
     """The package's sources and templates: a depfile lists them so upgrades regenerate."""
-    files = sorted(str(p) for p in PACKAGE_DIR.glob("*.py"))
-    files += sorted(str(p) for p in templates_dir().rglob("*") if p.is_file())
-    return files
+    files = sorted(os.path.join(PACKAGE_DIR, n) for n in os.listdir(PACKAGE_DIR)
+                   if n.endswith(".py"))
+    templates = []
+    for root, dirs, names in os.walk(_resource_dir("templates")):
+        dirs.sort()
+        templates += (os.path.join(root, n) for n in names)
+    return files + sorted(templates)
 
 
 def depfile_text(targets: str | list[str], inputs: list[str]) -> str:
