@@ -132,10 +132,52 @@ def finish_all(outputs: list[tuple[str, str | bytes]], depfile: Optional[str],
         fail(e.path, e.reason)
 
 
+def _terminal_width() -> int:
+    """shutil.get_terminal_size().columns without importing shutil (and bz2, lzma...)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's default formatter. argparse makes one for every add_argument call, and
+    without a width each imports shutil to ask for the terminal's."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_width() - 2 if width is None else width)
+
+
+class _RawDescriptionFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _untranslated_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
 def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser:
+    # argparse looks up a translation for each of its messages, importing locale and
+    # probing a dozen .mo paths per call; Python ships none for argparse, and bpfsubskel's
+    # own text is English, so skip the lookups.
+    argparse._ = _untranslated  # type: ignore[attr-defined]
+    argparse.ngettext = _untranslated_plural  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="bpfsubskel",
         description="libbpf subskeletons, skeletons and test harnesses for BPF libraries.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"bpfsubskel {__version__}")
     parser.add_argument("--cmakedir", action="store_true",
@@ -150,10 +192,11 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
         if name == with_commands:
             module = importlib.import_module(COMMANDS[name])
             p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+                               formatter_class=_RawDescriptionFormatter)
             module.add_arguments(p)
         else:
-            sub.add_parser(name, help=SUMMARIES[name], add_help=False)
+            sub.add_parser(name, help=SUMMARIES[name], add_help=False,
+                           formatter_class=_Formatter)
     return parser
 
 
