@@ -117,3 +117,16 @@ def test_help_and_version() -> None:
     sub = run_cli("subskel", "--help", check=True).stdout
     for flag in ("-o", "--name", "--depfile", "--werror"):
         assert flag in sub
+
+
+def test_templates_are_precompiled_and_render_the_same(lib_object: Path) -> None:
+    """The installed package renders from templates compiled at build time (no parse
+    and compile per run), and they give what compiling the template now gives."""
+    from bpfsubskel import model, render, subskel
+
+    names = sorted(p.name for p in templates_dir().glob("*.j2"))
+    assert names == ["harness.c.j2", "skel.h.j2", "subskel.h.j2"]
+    assert all(render.uses_precompiled(n) for n in names)
+    context = subskel.build_context(model.load(str(lib_object)), "mylib")
+    fresh = render._environment().get_template("subskel.h.j2").render(**context)
+    assert render.render("subskel.h.j2", **context) == fresh
