@@ -226,6 +226,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 def _main(argv: list[str]) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
+    trace = os.environ.get("BPFSUBSKEL_TRACE")
+    if trace:  # bench/build_bench.py counts the processes a build starts
+        _trace(trace, command)
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     for flag, resource in (("cmakedir", "cmake"), ("includedir", "templates"),
@@ -246,6 +249,19 @@ def _main(argv: list[str]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _trace(path: str, command: Optional[str]) -> None:
+    """Append one line (pid, command) to `path`: one small O_APPEND write, safe in
+    parallel builds."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            os.write(fd, f"{os.getpid()} {command or '-'}\n".encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
