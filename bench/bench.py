@@ -464,7 +464,6 @@ phases = {}
 t0 = t()
 import bpfsubskel.cli, bpfsubskel.model, bpfsubskel.subskel, bpfsubskel.render
 phases["import bpfsubskel (cli, model, subskel, render, btf, cdecl)"] = t() - t0
-t0 = t(); import elftools.elf.elffile; phases["import elftools (pyelftools)"] = t() - t0
 t0 = t(); import jinja2; phases["import jinja2"] = t() - t0
 from bpfsubskel import btf, elf, model, render, subskel
 obj_path, out = sys.argv[1], sys.argv[2]
@@ -475,10 +474,10 @@ t0 = t(); obj = model.load(obj_path); total_load = t() - t0
 phases["model._Builder (rest of model.load)"] = total_load - sum(
     v for k, v in phases.items() if k.startswith(("elf.", "btf.")))
 t0 = t(); ctx = subskel.build_context(obj, "x"); phases["subskel.build_context (cdecl)"] = t() - t0
-t0 = t(); render._environment().get_template("subskel.h.j2")
-phases["jinja2 template load + compile"] = t() - t0
+t0 = t(); render._template("subskel.h.j2")
+phases["jinja2 template load (precompiled when installed) or compile"] = t() - t0
 t0 = t(); text = render.render("subskel.h.j2", **ctx); phases["jinja2 render"] = t() - t0
-t0 = t(); render.write_if_changed(out, text); phases["write_if_changed"] = t() - t0
+t0 = t(); render.write_outputs([(out, text)]); phases["write_outputs"] = t() - t0
 print(json.dumps(phases))
 """
 

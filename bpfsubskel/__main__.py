@@ -1,10 +1,3 @@
-import os
-import sys
+from .cli import run
 
-from .cli import main
-
-status = main()
-# A short-lived CLI: skip tearing down the object graph of a large BPF object.
-sys.stdout.flush()
-sys.stderr.flush()
-os._exit(status)
+run()

@@ -59,8 +59,10 @@ def check(lib: BpfObject, final: BpfObject) -> list[Diagnostic]:
     for m in lib.maps:
         if m.kind in (MapKind.BTF, MapKind.STRUCT_OPS):
             found += _check_map(lib, final, m, final_maps.get(m.lookup_name))
+    # One comparison for all variables: thousands of them share a few types.
+    layouts = _Comparison(lib.btf, final.btf, deep_pointers=False)
     for m in lib.var_maps:
-        found += _check_section(lib, final, m, final_maps.get(m.lookup_name))
+        found += _check_section(lib, final, m, final_maps.get(m.lookup_name), layouts)
     final_programs = {p.name for p in final.programs}
     for p in lib.programs:
         if p.name not in final_programs:
@@ -83,23 +85,26 @@ def _check_map(lib: BpfObject, final: BpfObject, m: Map, fm: Optional[Map]) -> l
     return []
 
 
-def _check_section(lib: BpfObject, final: BpfObject, m: Map, fm: Optional[Map]
-                   ) -> list[Diagnostic]:
+def _check_section(lib: BpfObject, final: BpfObject, m: Map, fm: Optional[Map],
+                   layouts: _Comparison) -> list[Diagnostic]:
     where = f"in '{m.section}'"
     if fm is None:
         return [Diagnostic("error", f"section '{m.section}' of the library is missing; opening "
                                     "the subskeleton fails with ESRCH")]
     found = []
     # libbpf scans the DATASEC in BTF offset order and binds the first name match.
-    by_btf_offset = sorted(fm.vars, key=lambda v: v.btf_offset)
+    first_by_name: dict[str, Var] = {}
+    for v in sorted(fm.vars, key=lambda v: v.btf_offset):
+        first_by_name.setdefault(v.name, v)
+    public_names = {v.name for v in fm.vars if v.is_public}
     for var in m.public_vars:
-        bound = next((v for v in by_btf_offset if v.name == var.name), None)
+        bound = first_by_name.get(var.name)
         if bound is None:
             found.append(Diagnostic(
                 "error", f"variable '{var.name}' {where} of the library is missing; the "
                          "subskeleton's pointer will be NULL (link the current library build)"))
             continue
-        if not bound.is_public and not any(v.name == var.name and v.is_public for v in fm.vars):
+        if not bound.is_public and var.name not in public_names:
             found.append(Diagnostic(
                 "error", f"variable '{var.name}' {where} of the library is missing; libbpf "
                          "binds the subskeleton to a static (or hidden) variable of the same "
@@ -111,7 +116,7 @@ def _check_section(lib: BpfObject, final: BpfObject, m: Map, fm: Optional[Map]
                          "static (or hidden) variable of the same name in this object, not to "
                          "the library's; rename one of them"))
             continue
-        diff = layout_difference(lib.btf, var.type_id, final.btf, bound.type_id)
+        diff = layouts.diff(var.type_id, bound.type_id, "", 0)
         if diff:
             found.append(Diagnostic(
                 "error", f"variable '{var.name}' {where} has a different type here: {diff}"))
@@ -161,16 +166,23 @@ class _Comparison:
         self.a, self.b = btf_a, btf_b
         self.deep_pointers = deep_pointers
         self.in_progress: set[tuple[int, int]] = set()
+        # Pairs found to have the same layout. Only without deep pointers: following
+        # pointers, a pair can look equal only because a recursive comparison was cut.
+        self.same: set[tuple[int, int]] = set()
 
     def diff(self, a_id: int, b_id: int, path: str, depth: int) -> Optional[str]:
         ta, tb = _resolve(self.a, a_id), _resolve(self.b, b_id)
-        if depth > MAX_RESOLVE_DEPTH or (ta.id, tb.id) in self.in_progress:
+        pair = (ta.id, tb.id)
+        if depth > MAX_RESOLVE_DEPTH or pair in self.in_progress or pair in self.same:
             return None  # recursive types: compared once
-        self.in_progress.add((ta.id, tb.id))
+        self.in_progress.add(pair)
         try:
-            return self._diff(ta, tb, path, depth)
+            found = self._diff(ta, tb, path, depth)
         finally:
-            self.in_progress.discard((ta.id, tb.id))
+            self.in_progress.discard(pair)
+        if found is None and not self.deep_pointers:
+            self.same.add(pair)
+        return found
 
     def _diff(self, ta: BtfType, tb: BtfType, path: str, depth: int) -> Optional[str]:
         where = f"{path}: " if path else ""
@@ -246,16 +258,24 @@ def command(args: argparse.Namespace) -> int:
     refuse_subskeleton_problem(lib, args.library)
     if final.open_error:  # the same rule as `skel`: libbpf must be able to open it
         raise InputError(args.final, final.open_error)
-    found = check(lib, final)
-    for d in found:
-        print(f"{args.final}: {d.severity}: {d.message} [library {args.library}]",
-              file=sys.stderr)
-    errors = [d for d in found if d.severity == "error" or args.werror]
-    if errors:
+    if not report(check(lib, final), args.library, args.final, args.werror):
         return 1
     if args.stamp:
         _touch(args.stamp, args.depfile, [args.library, args.final])
     return 0
+
+
+def report(found: list[Diagnostic], library: str, final: str, werror: bool) -> bool:
+    """Print the diagnostics of one pair on stderr; True when none is an error."""
+    for d in found:
+        print(f"{final}: {d.severity}: {d.message} [library {library}]", file=sys.stderr)
+    return not any(d.severity == "error" or werror for d in found)
+
+
+def touch_stamps(stamps: list[str]) -> None:
+    """A stamp is always touched once written (its age is what the build tool compares)."""
+    for stamp in stamps:
+        os.utime(stamp)
 
 
 def _touch(stamp: str, depfile: Optional[str], inputs: list[str]) -> None:
@@ -263,4 +283,4 @@ def _touch(stamp: str, depfile: Optional[str], inputs: list[str]) -> None:
     from .cli import finish
 
     finish(stamp, b"", depfile, inputs)
-    os.utime(stamp)
+    touch_stamps([stamp])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import os
 import sys
 from typing import Any, Callable, NoReturn, Optional
 
@@ -22,6 +23,8 @@ COMMANDS = {
     "check": "bpfsubskel.check",
     "harness": "bpfsubskel.harness",
     "vm": "bpfsubskel.vm",
+    "library": "bpfsubskel.library",
+    "final": "bpfsubskel.final",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
@@ -31,6 +34,9 @@ SUMMARIES = {
     "check": "check statically that a BPF library works inside a final BPF object",
     "harness": "generate a test program checking a BPF library inside one final BPF object",
     "vm": "run a command as root inside a QEMU VM booting another kernel",
+    "library": "one process per BPF library: link it and write its subskeleton",
+    "final": "one process per final BPF object: link it, write its skeleton, check every "
+             "library in it and write their harnesses",
 }
 
 
@@ -62,7 +68,11 @@ def object_name(requested: Optional[str], path: str) -> str:
 def load_object(path: str, werror: bool):  # -> model.BpfObject (lazy import)
     from .model import load
 
-    obj = load(path)
+    return vet_warnings(load(path), path, werror)
+
+
+def vet_warnings(obj, path: str, werror: bool):  # model.BpfObject -> the same
+    """Print the model's warnings about `path`; with `werror`, fail on them."""
     for w in obj.warnings:
         warn(path, w)
     if werror and obj.warnings:
@@ -109,10 +119,67 @@ def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: li
         fail(e.path, e.reason)
 
 
+def finish_all(outputs: list[tuple[str, str | bytes]], depfile: Optional[str],
+               inputs: list[str]) -> None:
+    """Write several outputs of one command and one depfile naming them all (the first is
+    the primary output): each only if changed, all or none."""
+    from . import render
+
+    targets = list(dict.fromkeys(path for path, _ in outputs))
+    if depfile:
+        outputs = [*outputs, (depfile, render.depfile_text(targets, inputs))]
+    try:
+        render.write_outputs(outputs)
+    except render.WriteError as e:
+        fail(e.path, e.reason)
+
+
+def _terminal_width() -> int:
+    """shutil.get_terminal_size().columns without importing shutil (and bz2, lzma...)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's default formatter. argparse makes one for every add_argument call, and
+    without a width each imports shutil to ask for the terminal's."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_width() - 2 if width is None else width)
+
+
+class _RawDescriptionFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _untranslated_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
 def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser:
+    # argparse looks up a translation for each of its messages, importing locale and
+    # probing a dozen .mo paths per call; Python ships none for argparse, and bpfsubskel's
+    # own text is English, so skip the lookups.
+    argparse._ = _untranslated  # type: ignore[attr-defined]
+    argparse.ngettext = _untranslated_plural  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(
         prog="bpfsubskel",
         description="libbpf subskeletons, skeletons and test harnesses for BPF libraries.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"bpfsubskel {__version__}")
     parser.add_argument("--cmakedir", action="store_true",
@@ -127,11 +194,27 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
         if name == with_commands:
             module = importlib.import_module(COMMANDS[name])
             p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+                               formatter_class=_RawDescriptionFormatter)
             module.add_arguments(p)
         else:
-            sub.add_parser(name, help=SUMMARIES[name], add_help=False)
+            sub.add_parser(name, help=SUMMARIES[name], add_help=False,
+                           formatter_class=_Formatter)
     return parser
+
+
+def run() -> NoReturn:
+    """The `bpfsubskel` console script and `python -m bpfsubskel`: main, then exit at once.
+
+    A short-lived CLI: flushing and os._exit skip tearing down the interpreter and the
+    object graph of a large BPF object (15-18 ms for the console script otherwise).
+    """
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        status = status or 1
+    os._exit(status)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -145,6 +228,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 def _main(argv: list[str]) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
+    trace = os.environ.get("BPFSUBSKEL_TRACE")
+    if trace:  # bench/build_bench.py counts the processes a build starts
+        _trace(trace, command)
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     for flag, resource in (("cmakedir", "cmake"), ("includedir", "templates"),
@@ -165,6 +251,19 @@ def _main(argv: list[str]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _trace(path: str, command: Optional[str]) -> None:
+    """Append one line (pid, command) to `path`: one small O_APPEND write, safe in
+    parallel builds."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            os.write(fd, f"{os.getpid()} {command or '-'}\n".encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

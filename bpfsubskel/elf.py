@@ -1,20 +1,17 @@
 """BPF ELF access: sections and symbols of a relocatable BPF object.
 
-pyelftools reads the ELF and section headers. The symbol table is decoded here with
-`struct` from the section's bytes: pyelftools builds one Python object per field, which
-costs seconds on objects with tens of thousands of globals.
+The ELF header, the section headers and the symbol table are decoded here with `struct`:
+a BPF object needs a handful of fixed-size records, and pyelftools costs ~20 ms to import
+(its ELFFile pulls in the DWARF readers) and one Python object per field, which costs
+seconds on objects with tens of thousands of globals.
 """
 
 from __future__ import annotations
 
-import io
 import struct
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from .errors import CorruptData
-
-if TYPE_CHECKING:
-    from elftools.elf.elffile import ELFFile
 
 EM_BPF = 247
 
@@ -66,34 +63,61 @@ class BpfElf:
     """A BPF relocatable object read into memory: sections by index and name, symbols."""
 
     def __init__(self, data: bytes) -> None:
-        # Imported here: pyelftools costs ~40 ms to import, and --help should not pay it.
-        from elftools.common.exceptions import ELFError
-        from elftools.elf.elffile import ELFFile
-
         if data[:4] != b"\x7fELF":
             raise CorruptData("not an ELF file; expected a BPF object (clang -target bpf -c)")
         self.data = data
         try:
-            self._read_headers(ELFFile(io.BytesIO(data)))
-        except (ELFError, struct.error) as e:
+            self._read_headers()
+        except struct.error as e:
             raise CorruptData(f"truncated or corrupt ELF file ({e})") from None
         self.by_name = {s.name: s for s in self.sections}
         self.symbols = self._read_symbols()
 
-    def _read_headers(self, elf: ELFFile) -> None:
-        machine = elf.header["e_machine"]
-        if machine not in ("EM_BPF", EM_BPF):
+    def _read_headers(self) -> None:
+        data = self.data
+        if len(data) < _EI_NIDENT:
+            raise CorruptData("truncated or corrupt ELF file (no complete ELF header)")
+        elf_class, encoding = data[4], data[5]
+        if encoding not in (_ELFDATA2LSB, _ELFDATA2MSB):
+            raise CorruptData(f"truncated or corrupt ELF file (invalid data encoding "
+                              f"{encoding})")
+        self.little_endian = encoding == _ELFDATA2LSB
+        order = "<" if self.little_endian else ">"
+        (machine,) = struct.unpack_from(order + "H", data, 18)
+        if machine != EM_BPF:
             raise CorruptData(
-                f"not a BPF object (machine {machine}); compile it with clang -target bpf"
+                f"not a BPF object (machine {_MACHINES.get(machine, machine)}); compile it "
+                "with clang -target bpf"
             )
-        if elf.elfclass != 64:
+        if elf_class != _ELFCLASS64:
             raise CorruptData("not a 64-bit ELF file; BPF objects are ELF64")
-        self.little_endian = elf.little_endian
+        shoff, shentsize, shnum, shstrndx = struct.unpack_from(order + "Q10xHHH", data, 0x28)
+        header = struct.Struct(order + "IIQQQQIIQQ")
+        if shoff == 0:
+            raise CorruptData("has no section headers")
+        if shentsize != header.size:
+            raise CorruptData(f"truncated or corrupt ELF file (section header size "
+                              f"{shentsize})")
+        # More sections than e_shnum holds: section 0 has the count (and the string
+        # table's index, when that does not fit either).
+        first = header.unpack_from(data, shoff)
+        if shnum == 0:
+            shnum = first[5]
+        if shstrndx == _SHN_XINDEX:
+            shstrndx = first[6]
+        if shoff + shnum * header.size > len(data):
+            raise CorruptData("truncated or corrupt ELF file (section headers run past the "
+                              "end of the file)")
+        raw = [header.unpack_from(data, shoff + i * header.size) for i in range(shnum)]
+        if not 0 < shstrndx < shnum:
+            raise CorruptData(f"truncated or corrupt ELF file (no section name table at "
+                              f"index {shstrndx})")
+        names_at = raw[shstrndx][4]
         self.sections: list[Section] = []
-        for index, sec in enumerate(elf.iter_sections()):
-            h = sec.header
-            section = Section(index, sec.name, _SECTION_TYPES.get(h["sh_type"], -1),
-                              h["sh_flags"], h["sh_size"], h["sh_offset"], h["sh_link"])
+        for index, (name_off, sh_type, flags, _addr, offset, size, link, _info, _align,
+                    _entsize) in enumerate(raw):
+            section = Section(index, _c_string(data, names_at + name_off), sh_type, flags,
+                              size, offset, link)
             if section.type == SHT_NOBITS and section.size > MAX_NOBITS_SIZE:
                 raise CorruptData(f"section '{section.name}' claims {section.size} bytes, "
                                   "more than any BPF map value can hold")
@@ -137,12 +161,17 @@ class BpfElf:
         return self.sections[section.link]
 
 
-_SECTION_TYPES = {
-    "SHT_NULL": 0,
-    "SHT_PROGBITS": SHT_PROGBITS,
-    "SHT_SYMTAB": SHT_SYMTAB,
-    "SHT_STRTAB": 3,
-    "SHT_RELA": 4,
-    "SHT_NOBITS": SHT_NOBITS,
-    "SHT_REL": 9,
-}
+_EI_NIDENT = 64  # the whole ELF64 header: every field read below lies in it
+_ELFCLASS64 = 2
+_ELFDATA2LSB = 1
+_ELFDATA2MSB = 2
+_SHN_XINDEX = 0xFFFF
+_MACHINES = {3: "EM_386", 40: "EM_ARM", 62: "EM_X86_64", 183: "EM_AARCH64", 243: "EM_RISCV"}
+
+
+def _c_string(data: bytes, start: int) -> str:
+    """A NUL-terminated name (pyelftools' reading: UTF-8, undecodable bytes replaced)."""
+    end = data.find(b"\0", start)
+    if start >= len(data) or end < 0:
+        return ""
+    return data[start:end].decode("utf-8", errors="replace")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Optional
 
 from . import render
 from .errors import InputError, reading
@@ -114,31 +114,50 @@ def check_test_files(paths: list[str]) -> None:
             raise InputError(path, f"cannot read the test file: {e.strerror}") from None
 
 
-def command(args: argparse.Namespace) -> int:
-    from .cli import finish, load_object, object_name
+def pair_names(lib_path: str, final_path: str, lib_name: Optional[str],
+               final_name: Optional[str], final_header: Optional[str]) -> tuple[str, str, str]:
+    """The library's and the final object's C names and the skeleton header's file name."""
+    from .cli import object_name
 
-    lib_name = object_name(args.lib_name, args.library)
-    final_name = object_name(args.final_name, args.final)
-    if lib_name == final_name:
-        raise InputError(args.final, f"the library and the final object are both named "
-                                     f"'{lib_name}'; pass --lib-name or --final-name")
-    final_header = args.final_header or f"{final_name}.skel.h"
-    if not _HEADER_NAME.match(final_header):
-        raise InputError(args.final, f"--final-header '{final_header}' is not a plain file "
+    lib_c = object_name(lib_name, lib_path)
+    final_c = object_name(final_name, final_path)
+    if lib_c == final_c:
+        raise InputError(final_path, f"the library and the final object are both named "
+                                     f"'{lib_c}'; pass --lib-name or --final-name")
+    header = final_header or f"{final_c}.skel.h"
+    if not _HEADER_NAME.match(header):
+        raise InputError(final_path, f"--final-header '{header}' is not a plain file "
                                      "name (letters, digits, '.', '_', '-')")
+    return lib_c, final_c, header
+
+
+def generate(lib: BpfObject, final: BpfObject, final_path: str, lib_name: str,
+             final_name: str, final_header: str) -> str:
+    """The harness C text of one pair (`lib` already vetted for subskeletons)."""
+    if final.open_error:  # its skeleton could not be generated either
+        raise InputError(final_path, final.open_error)
+    with reading(final_path):
+        return render.render("harness.c.j2",
+                             **build_context(lib, final, lib_name, final_name, final_header))
+
+
+def runtime_header(output: str) -> tuple[str, str]:
+    """bpfsubskel_test.h beside a harness `output`: (path, text)."""
+    text = render.template_text(RUNTIME_HEADER)
+    return os.path.join(os.path.dirname(output), RUNTIME_HEADER), text
+
+
+def command(args: argparse.Namespace) -> int:
+    from .cli import finish, load_object
+
+    lib_name, final_name, final_header = pair_names(
+        args.library, args.final, args.lib_name, args.final_name, args.final_header)
     check_test_files(args.test)
     lib = load_object(args.library, werror=False)
     refuse_subskeleton_problem(lib, args.library)
     final = load_object(args.final, werror=False)
-    if final.open_error:  # its skeleton could not be generated either
-        raise InputError(args.final, final.open_error)
-    with reading(args.final):
-        text = render.render("harness.c.j2",
-                             **build_context(lib, final, lib_name, final_name, final_header))
-    extra = []
-    if not args.no_runtime_header:
-        runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()
-        extra.append((os.path.join(os.path.dirname(args.output), RUNTIME_HEADER), runtime))
+    text = generate(lib, final, args.final, lib_name, final_name, final_header)
+    extra = [] if args.no_runtime_header else [runtime_header(args.output)]
     finish(args.output, text, args.depfile, [args.library, args.final, *args.test],
            extra=extra)
     return 0

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from . import elf as E
 from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
@@ -42,50 +41,96 @@ class MapKind(enum.Enum):
     STRUCT_OPS = "struct_ops"
 
 
-@dataclass
-class Var:
+class _Record:
+    """Fields in __slots__, compared and printed like a dataclass (dataclasses itself
+    costs ~5 ms to import, through inspect)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class Var(_Record):
     """A variable in a data section, as libbpf sees it after open."""
 
-    name: str
-    type_id: int
-    offset: int  # byte offset in the section, from the ELF symbol
-    size: int
-    linkage: Linkage  # hidden/internal globals are demoted to STATIC, as libbpf does
-    # The offset libbpf uses at runtime: the linked BTF DATASEC's, or (raw clang output,
-    # which libbpf fixes up at open) the symbol's.
-    btf_offset: int
-    weak: bool = False  # a __weak definition (STB_WEAK symbol)
+    __slots__ = ("btf_offset", "linkage", "name", "offset", "size", "type_id", "weak")
+
+    def __init__(self, name: str, type_id: int, offset: int, size: int, linkage: Linkage,
+                 btf_offset: int, weak: bool = False) -> None:
+        self.name = name
+        self.type_id = type_id
+        self.offset = offset  # byte offset in the section, from the ELF symbol
+        self.size = size
+        # hidden/internal globals are demoted to STATIC, as libbpf does
+        self.linkage = linkage
+        # The offset libbpf uses at runtime: the linked BTF DATASEC's, or (raw clang
+        # output, which libbpf fixes up at open) the symbol's.
+        self.btf_offset = btf_offset
+        self.weak = weak  # a __weak definition (STB_WEAK symbol)
 
     @property
     def is_public(self) -> bool:
         return self.linkage != Linkage.STATIC
 
 
-@dataclass
-class Map:
+class Map(_Record):
     """A map libbpf creates when it opens the object."""
 
-    kind: MapKind
-    # What libbpf matches at runtime (bpf_object__find_map_by_name): the ELF section name
-    # for internal maps (a leading '.' makes libbpf compare the full section name), the
-    # variable name for BTF and struct_ops maps.
-    lookup_name: str
-    ident: str  # member name in the generated `maps` struct
-    section: str = ""  # ELF section for data maps, ".kconfig" for kconfig
-    vars: list[Var] = field(default_factory=list)  # sorted by offset, statics included
-    size: int = 0
-    readonly: bool = False
-    extern: bool = False  # an `extern` map in a library, resolved at final link
-    datasec: Optional[BtfType] = None
-    btf_type_id: int = 0  # the map's own BTF VAR (BTF and struct_ops maps)
-    initial: bytes = b""  # data maps: the section's bytes (zeros for .bss)
-    map_type: int = 0  # BTF maps: the `type` of the definition (0 when not given)
-    # struct_ops maps: the value struct (libbpf's btf_value_type_id: the VAR's type with
-    # modifiers and typedefs resolved)
-    value_type_id: int = 0
-    # The arena map (BPF_MAP_TYPE_ARENA) when the object has `__arena` globals: their
-    # section (.addr_space.1) is its initial data, `vars` and `datasec` describe them.
-    arena: bool = False
+    __slots__ = (
+        "arena",
+        "btf_type_id",
+        "datasec",
+        "extern",
+        "ident",
+        "initial",
+        "kind",
+        "lookup_name",
+        "map_type",
+        "readonly",
+        "section",
+        "size",
+        "value_type_id",
+        "vars",
+    )
+
+    def __init__(self, kind: MapKind, lookup_name: str, ident: str, section: str = "",
+                 vars: Optional[list[Var]] = None, size: int = 0, readonly: bool = False,
+                 extern: bool = False, datasec: Optional[BtfType] = None,
+                 btf_type_id: int = 0, initial: bytes = b"", map_type: int = 0,
+                 value_type_id: int = 0, arena: bool = False) -> None:
+        self.kind = kind
+        # What libbpf matches at runtime (bpf_object__find_map_by_name): the ELF section
+        # name for internal maps (a leading '.' makes libbpf compare the full section
+        # name), the variable name for BTF and struct_ops maps.
+        self.lookup_name = lookup_name
+        self.ident = ident  # member name in the generated `maps` struct
+        self.section = section  # ELF section for data maps, ".kconfig" for kconfig
+        self.vars = [] if vars is None else vars  # sorted by offset, statics included
+        self.size = size
+        self.readonly = readonly
+        self.extern = extern  # an `extern` map in a library, resolved at final link
+        self.datasec = datasec
+        self.btf_type_id = btf_type_id  # the map's own BTF VAR (BTF and struct_ops maps)
+        self.initial = initial  # data maps: the section's bytes (zeros for .bss)
+        self.map_type = map_type  # BTF maps: the `type` of the definition (0: not given)
+        # struct_ops maps: the value struct (libbpf's btf_value_type_id: the VAR's type
+        # with modifiers and typedefs resolved)
+        self.value_type_id = value_type_id
+        # The arena map (BPF_MAP_TYPE_ARENA) when the object has `__arena` globals: their
+        # section (.addr_space.1) is its initial data, `vars` and `datasec` describe them.
+        self.arena = arena
 
     def initial_value(self, var: Var) -> bytes:
         return self.initial[var.offset : var.offset + var.size]
@@ -124,26 +169,33 @@ class Map:
         return self.kind != MapKind.KCONFIG
 
 
-@dataclass
-class Program:
-    name: str
-    section: str
-    section_index: int
-    offset: int
+class Program(_Record):
+    __slots__ = ("name", "offset", "section", "section_index")
+
+    def __init__(self, name: str, section: str, section_index: int, offset: int) -> None:
+        self.name = name
+        self.section = section
+        self.section_index = section_index
+        self.offset = offset
 
 
-@dataclass
-class BpfObject:
-    path: str
-    data: bytes  # the whole file, as read (a skeleton embeds it)
-    btf: Btf
-    maps: list[Map]
-    programs: list[Program]
-    unresolved_externs: list[str]  # extern variables and functions nobody defines yet
-    warnings: list[str]
-    # Why libbpf's bpf_object__open refuses this object (one line, with the fix), or None.
-    # A library may have one (it is not linked yet); a final object may not.
-    open_error: Optional[str] = None
+class BpfObject(_Record):
+    __slots__ = ("btf", "data", "maps", "open_error", "path", "programs",
+                 "unresolved_externs", "warnings")
+
+    def __init__(self, path: str, data: bytes, btf: Btf, maps: list[Map],
+                 programs: list[Program], unresolved_externs: list[str],
+                 warnings: list[str], open_error: Optional[str] = None) -> None:
+        self.path = path
+        self.data = data  # the whole file, as read (a skeleton embeds it)
+        self.btf = btf
+        self.maps = maps
+        self.programs = programs
+        self.unresolved_externs = unresolved_externs  # extern variables and functions
+        self.warnings = warnings  # nobody defines yet, and the model's warnings
+        # Why libbpf's bpf_object__open refuses this object (one line, with the fix), or
+        # None. A library may have one (it is not linked yet); a final object may not.
+        self.open_error = open_error
 
     @property
     def var_maps(self) -> list[Map]:

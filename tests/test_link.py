@@ -77,3 +77,28 @@ def test_link_errors(trio: dict[str, Path], tmp_path: Path, case: str) -> None:
     if case == "duplicate":
         assert "conflicting non-weak symbol" in lines[0] and "lib_routine" in lines[0]
     assert not out.exists()
+
+
+def test_link_without_weak_symbols_runs_the_linker_once(trio: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    """No __weak definition in the inputs and a first output whose BTF agrees with its
+    symbols: a second round could not change the result, so libbpf's linker runs once."""
+    out = tmp_path / "lib2.bpf.o"
+    result = run_cli("link", "-v", "-o", out, trio["lib2"], check=True)
+    assert result.stderr.strip() == f"bpfsubskel: {out}: libbpf's linker ran 1 time"
+    assert model.load(str(out)).warnings == []
+    # Same bytes as a second link of the output would give: nothing was left to repair.
+    again = tmp_path / "again.bpf.o"
+    run_cli("link", "-o", again, out, check=True)
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_link_with_weak_symbols_reaches_the_fixpoint(trio: dict[str, Path], tmp_path: Path
+                                                     ) -> None:
+    """trio_lib defines a __weak variable that trio_app overrides: relinked until stable."""
+    out = tmp_path / "all.bpf.o"
+    result = run_cli("link", "-v", "-o", out, trio["lib2"], trio["lib"], trio["app"],
+                     check=True)
+    runs = int(result.stderr.split("ran ")[1].split()[0])
+    assert runs >= 2
+    assert model.load(str(out)).warnings == []

@@ -111,8 +111,22 @@ def test_help_and_version() -> None:
         assert cli.SUMMARIES[command] == importlib.import_module(module).HELP
         assert run_cli(command, "--help", check=True).stdout.startswith(
             f"usage: bpfsubskel {command}")
-    assert set(cli.COMMANDS) == {"subskel", "skel", "link", "check", "harness", "vm"}
+    assert set(cli.COMMANDS) == {"subskel", "skel", "link", "check", "harness", "vm",
+                                 "library", "final"}
     assert run_cli("--version", check=True).stdout.strip() == f"bpfsubskel {bpfsubskel.__version__}"
     sub = run_cli("subskel", "--help", check=True).stdout
     for flag in ("-o", "--name", "--depfile", "--werror"):
         assert flag in sub
+
+
+def test_templates_are_precompiled_and_render_the_same(lib_object: Path) -> None:
+    """The installed package renders from templates compiled at build time (no parse
+    and compile per run), and they give what compiling the template now gives."""
+    from bpfsubskel import model, render, subskel
+
+    names = sorted(p.name for p in templates_dir().glob("*.j2"))
+    assert names == ["harness.c.j2", "skel.h.j2", "subskel.h.j2"]
+    assert all(render.uses_precompiled(n) for n in names)
+    context = subskel.build_context(model.load(str(lib_object)), "mylib")
+    fresh = render._environment().get_template("subskel.h.j2").render(**context)
+    assert render.render("subskel.h.j2", **context) == fresh
