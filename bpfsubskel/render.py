@@ -85,7 +85,10 @@ def _precompiled(name: str) -> dict[str, Any] | None:
     module = index.MODULES.get(name)
     if module is None or getattr(jinja2, "__version__", None) != index.JINJA2_VERSION:
         return None
-    return vars(importlib.import_module(f"{__package__}.{module}"))
+    try:
+        return vars(importlib.import_module(f"{__package__}.{module}"))
+    except ImportError:  # not installed (a package build that left it out): compile it
+        return None
 
 
 def uses_precompiled(name: str) -> bool:

@@ -125,8 +125,9 @@ def test_templates_are_precompiled_and_render_the_same(lib_object: Path) -> None
     from bpfsubskel import model, render, subskel
 
     names = sorted(p.name for p in templates_dir().glob("*.j2"))
-    assert names == ["harness.c.j2", "skel.h.j2", "subskel.h.j2"]
-    assert all(render.uses_precompiled(n) for n in names)
+    assert "subskel.h.j2" in names
+    # Every template: one missing from meson.build's compiled-templates list is not.
+    assert [n for n in names if not render.uses_precompiled(n)] == []
     context = subskel.build_context(model.load(str(lib_object)), "mylib")
     fresh = render._environment().get_template("subskel.h.j2").render(**context)
     assert render.render("subskel.h.j2", **context) == fresh
