@@ -39,7 +39,14 @@ def fail(path: str, message: str) -> NoReturn:
 
 
 def warn(path: str, message: str) -> None:
-    print(f"bpfsubskel: warning: {path}: {message}", file=sys.stderr)
+    report("warning", path, message)
+
+
+def report(what: str, path: str, message: str) -> None:
+    """`bpfsubskel: WHAT: PATH: MESSAGE` on stderr, one line whatever the names hold."""
+    from .names import shown
+
+    print(f"bpfsubskel: {what}: {shown(path)}: {shown(message)}", file=sys.stderr)
 
 
 def object_name(requested: Optional[str], path: str) -> str:
@@ -89,7 +96,7 @@ def generate_header(args: argparse.Namespace, generate: Callable[[Any, str], str
 
     name = object_name(args.name, args.object)
     obj = load_object(args.object, args.werror)
-    with reading(args.object):
+    with reading(args.object):  # CorruptData only: what generation finds wrong with it
         header = generate(obj, name)
     finish(args.output, header, args.depfile, [args.object])
     return 0
@@ -134,12 +141,34 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
     return parser
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     # Parsing allocates many small objects and frees few: cyclic GC passes are pure cost.
     gc.disable()
+    import bpfsubskel
+
+    bpfsubskel._cli_running = True
     try:
         return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        return 130
+    except InputError as e:
+        report("error", e.path, e.message)
+        return 2
+    except MemoryError:
+        print("bpfsubskel: error: out of memory", file=sys.stderr)
+        return 2
+    except Exception as e:
+        from .names import shown
+
+        message = shown(str(e))[:300]
+        print(f"bpfsubskel: internal error: {type(e).__name__}: {message} (a bug; please "
+              "report it with the input)", file=sys.stderr)
+        return INTERNAL_ERROR
     finally:
+        bpfsubskel._cli_running = False
         gc.enable()
 
 
@@ -158,13 +187,7 @@ def _main(argv: list[str]) -> int:
         parser.print_help(sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[args.command])
-    try:
-        return module.command(args)
-    except InputError as e:
-        print(f"bpfsubskel: error: {e.path}: {e.message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return int(module.command(args))
 
 
 if __name__ == "__main__":
