@@ -161,16 +161,23 @@ class _Comparison:
         self.a, self.b = btf_a, btf_b
         self.deep_pointers = deep_pointers
         self.in_progress: set[tuple[int, int]] = set()
+        # Pairs found to have the same layout: compared once, so types sharing members
+        # (30 nested structs of two members each) take linear, not exponential, time.
+        self.same: set[tuple[int, int]] = set()
 
     def diff(self, a_id: int, b_id: int, path: str, depth: int) -> Optional[str]:
         ta, tb = _resolve(self.a, a_id), _resolve(self.b, b_id)
-        if depth > MAX_RESOLVE_DEPTH or (ta.id, tb.id) in self.in_progress:
+        pair = (ta.id, tb.id)
+        if depth > MAX_RESOLVE_DEPTH or pair in self.in_progress or pair in self.same:
             return None  # recursive types: compared once
-        self.in_progress.add((ta.id, tb.id))
+        self.in_progress.add(pair)
         try:
-            return self._diff(ta, tb, path, depth)
+            found = self._diff(ta, tb, path, depth)
         finally:
-            self.in_progress.discard((ta.id, tb.id))
+            self.in_progress.discard(pair)
+        if found is None:
+            self.same.add(pair)
+        return found
 
     def _diff(self, ta: BtfType, tb: BtfType, path: str, depth: int) -> Optional[str]:
         where = f"{path}: " if path else ""

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from . import render
 from .errors import InputError, reading
 from .model import BpfObject, MapKind, refuse_subskeleton_problem
+from .names import c_string_body
 
 HELP = "generate a test program checking a BPF library inside one final BPF object"
 DESCRIPTION = """\
@@ -91,7 +92,7 @@ def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: s
             seed += 1
             fv = final_vars.get(v.name)
             rows.append(VarRow(v.name, fv is not None, fv.offset if fv else 0, seed))
-        sections.append(SectionRow(m.ident, m.section, fm is not None,
+        sections.append(SectionRow(m.ident, c_string_body(m.section), fm is not None,
                                    m.kind == MapKind.KCONFIG, not m.readonly, rows))
     return {
         "lib": lib_name,
