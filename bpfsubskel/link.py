@@ -74,12 +74,20 @@ def _btf_agrees_with_symbols(output: str, data: bytes) -> bool:
 
 
 def _check_bpf_object(path: str) -> None:
-    """Give our own one-line error for inputs that are not BPF objects at all."""
+    """Give our own one-line error for inputs that are not BPF objects at all.
+
+    libbpf's linker is only ever given objects whose ELF structure and BTF bpfsubskel
+    has validated (a malformed one can crash it), and runs in a child process anyway.
+    """
+    from .btf import parse
     from .elf import BpfElf
 
     data = read_input(path)
     with reading(path):
-        BpfElf(data)
+        elf = BpfElf(data)
+        btf = elf.by_name.get(".BTF")
+        if btf is not None:
+            parse(elf.section_bytes(btf))
 
 
 def command(args: argparse.Namespace) -> int:
