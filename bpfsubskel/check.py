@@ -254,8 +254,10 @@ def command(args: argparse.Namespace) -> int:
     if final.open_error:  # the same rule as `skel`: libbpf must be able to open it
         raise InputError(args.final, final.open_error)
     found = check(lib, final)
+    from .names import shown
+
     for d in found:
-        print(f"{args.final}: {d.severity}: {d.message} [library {args.library}]",
+        print(shown(f"{args.final}: {d.severity}: {d.message} [library {args.library}]"),
               file=sys.stderr)
     errors = [d for d in found if d.severity == "error" or args.werror]
     if errors:

@@ -108,9 +108,10 @@ def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: li
     from . import render
 
     outputs = [*(extra or []), (output, content)]
-    if depfile:
-        outputs.append((depfile, render.depfile_text(output, inputs)))
     try:
+        if depfile:
+            outputs.append((depfile, render.depfile_text(output, inputs)))
+        render.check_output_paths([path for path, _ in outputs], inputs)
         render.write_outputs(outputs)
     except render.WriteError as e:
         fail(e.path, e.reason)

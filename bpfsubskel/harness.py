@@ -127,6 +127,9 @@ def command(args: argparse.Namespace) -> int:
     if not _HEADER_NAME.match(final_header):
         raise InputError(args.final, f"--final-header '{final_header}' is not a plain file "
                                      "name (letters, digits, '.', '_', '-')")
+    if os.path.basename(args.output) == RUNTIME_HEADER:
+        raise InputError(args.output, f"is the name of the runtime header the harness "
+                                      f"includes ({RUNTIME_HEADER}); name the harness T.c")
     check_test_files(args.test)
     lib = load_object(args.library, werror=False)
     refuse_subskeleton_problem(lib, args.library)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -53,6 +54,34 @@ class WriteError(Exception):
         self.reason = reason
 
 
+def check_output_paths(outputs: list[str], inputs: list[str]) -> None:
+    """Refuse output paths that name a directory, the same file twice, or an input."""
+    seen: dict[str, str] = {}
+    for path in outputs:
+        if not path or path.endswith(("/", os.sep)) or os.path.basename(path) in (".", ".."):
+            raise WriteError(path, "names a directory, not a file; give a file name")
+        if "\n" in path or "\r" in path:
+            raise WriteError(path, "contains a line break, which a depfile cannot hold")
+        key = _identity(path)
+        if key in seen:
+            raise WriteError(path, f"is also the output {seen[key]}; give each output its "
+                                   "own file")
+        seen[key] = path
+    for path in inputs:
+        key = _identity(path)
+        if key in seen:
+            raise WriteError(seen[key], f"is the input {path}; writing it would destroy it")
+
+
+def _identity(path: str) -> object:
+    """What makes two paths the same file: (device, inode) if it exists, else its realpath."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (st.st_dev, st.st_ino)
+
+
 def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
     """Atomically replace each file whose content differs, all or none.
 
@@ -61,6 +90,9 @@ def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
     only when all of them exist are they renamed into place, so a failure (say, an
     unwritable depfile) leaves every output untouched. A symlink is written through,
     as compilers do; anything else that is not a regular file is refused.
+
+    Temporary files are named `.NAME.tmp-XXXXXXXX`: hidden, and matching no glob for the
+    outputs themselves (`*.bpf.o`, `*.h`), should a killed run leave one behind.
     """
     pending: list[tuple[str, str]] = []  # (temporary file, final path)
     try:
@@ -71,16 +103,22 @@ def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
                 continue
             directory = os.path.dirname(target)
             try:
-                fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-",
-                                           suffix="-" + os.path.basename(target))
+                fd, tmp = tempfile.mkstemp(
+                    dir=directory, prefix=f".{os.path.basename(target)[:64]}.tmp-")
             except OSError as e:
                 raise WriteError(path, f"cannot write: {e.strerror}") from None
             pending.append((tmp, target))
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o666 & ~_umask())
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.chmod(tmp, 0o666 & ~_umask())
+            except OSError as e:  # ENOSPC, EDQUOT, EIO...
+                raise WriteError(path, f"cannot write: {e.strerror}") from None
         for tmp, target in pending:
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError as e:
+                raise WriteError(target, f"cannot write: {e.strerror}") from None
     finally:
         for tmp, _ in pending:
             if os.path.exists(tmp):
@@ -98,8 +136,11 @@ def _differs(target: str, data: bytes, shown: str) -> bool:
         raise WriteError(shown, "exists and is not a regular file; choose another output path")
     if st.st_size != len(data):
         return True
-    with open(target, "rb") as f:
-        return f.read() != data
+    try:
+        with open(target, "rb") as f:
+            return f.read() != data
+    except OSError:  # an output we may replace but not read: write it
+        return True
 
 
 def _umask() -> int:
@@ -115,11 +156,23 @@ def own_files() -> list[str]:
     return files
 
 
+def depfile_escape(path: str) -> str:
+    """A path as gcc writes it in a depfile, which ninja reads back unchanged.
+
+    ninja's rules (depfile_parser.in.cc): 2N+1 backslashes and a space are N backslashes
+    and a space in the name; `\\#` is `#`, backslashes before it kept; `$$` is `$`; any
+    other backslash is literal. So only a run of backslashes before a space is doubled.
+    A line break, or a backslash ending the path, cannot be written: WriteError.
+    """
+    if "\n" in path or "\r" in path or path.endswith("\\"):
+        raise WriteError(path, "cannot be listed in a depfile (it contains a line break or "
+                               "ends with a backslash); rename it")
+    return re.sub(r"(\\+)(?= )", r"\1\1", path).replace(" ", "\\ ").replace(
+        "#", "\\#").replace("$", "$$")
+
+
 def depfile_text(target: str, inputs: list[str]) -> str:
-    def escape(path: str) -> str:
-        return path.replace("\\", "\\\\").replace(" ", "\\ ").replace("#", "\\#").replace(
-            "$", "$$"
-        )
+    escape = depfile_escape
 
     deps = [*inputs, *own_files()]
     lines = [f"{escape(target)}:"] + [f" {escape(d)}" for d in deps]
