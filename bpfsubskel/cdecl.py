@@ -249,6 +249,9 @@ class DeclPrinter:
                                   f"{m.bit_offset}, outside its {t.size} bytes")
             if m.name:
                 c_identifier(m.name, f"member of BTF {t.kind.name.lower()} [{t.id}]")
+            elif not m.bitfield_size and not self._is_anonymous_aggregate(m.type):
+                raise CorruptData(f"BTF {t.kind.name.lower()} [{t.id}] has a member without a "
+                                  "name that is neither a bit-field nor an anonymous struct")
             m_align = 1 if packed else btf.align_of(m.type)
             in_bitfield = prev_bitfield and m.bitfield_size != 0
             self._spend(max(0, m.bit_offset - offset) // 6)  # the padding printed, at most
@@ -274,6 +277,10 @@ class DeclPrinter:
         if packed:
             out.append(" __attribute__((packed))")
         return "".join(out)
+
+    def _is_anonymous_aggregate(self, type_id: int) -> bool:
+        t = self.btf.skip_modifiers(type_id)
+        return t.kind in (Kind.STRUCT, Kind.UNION) and not t.name
 
     def _is_packed(self, t: BtfType) -> bool:
         max_align = 1

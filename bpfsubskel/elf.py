@@ -71,7 +71,7 @@ class BpfElf:
         from elftools.common.exceptions import ELFError
         from elftools.elf.elffile import ELFFile
 
-        validate(data)
+        self._names = validate(data)
         self.data = data
         try:
             self._read_headers(ELFFile(io.BytesIO(data)))
@@ -92,7 +92,7 @@ class BpfElf:
         self.sections: list[Section] = []
         for index, sec in enumerate(elf.iter_sections()):
             h = sec.header
-            name = decode(sec.name.encode("latin-1"))  # pyelftools decodes as latin-1
+            name = self._names[index] if index < len(self._names) else ""
             section = Section(index, name, _SECTION_TYPES.get(h["sh_type"], -1),
                               h["sh_flags"], h["sh_size"], h["sh_offset"], h["sh_link"])
             if section.type == SHT_NOBITS and section.size > MAX_NOBITS_SIZE:
@@ -151,12 +151,13 @@ _SHDR_SIZE = 64
 _SYM_SIZE = 24
 
 
-def validate(data: bytes) -> None:
+def validate(data: bytes) -> list[str]:
     """Check the ELF structure of a BPF object, raising CorruptData with the first problem.
 
     Everything a reader dereferences is checked to lie inside the file: the ELF header,
     the section header table and its string table, every section's bytes, the symbol
-    table, its names and section indexes, every relocation's symbol. libbpf's ELF readers
+    table, its names and section indexes, every relocation's symbol. Returns the
+    sections' names. libbpf's ELF readers
     (its static linker above all: a zero e_shstrndx crashes libbpf 1.1 to 1.5) are only
     ever given objects that pass this; so is pyelftools.
     """
@@ -197,9 +198,11 @@ def validate(data: bytes) -> None:
         elif sh_type != SHT_NULL and offset + size > len(data):
             raise CorruptData(f"section {i} runs past the end of the file")
     names = _string_table(data, headers, e_shstrndx, "section name table")
+    section_names = [""]
     for i, header in enumerate(headers[1:], 1):
         if header[0] >= len(names):
             raise CorruptData(f"section {i}'s name is outside the section name table")
+        section_names.append(decode(names[header[0] : names.index(b"\0", header[0])]))
     symtabs = [i for i, h in enumerate(headers) if h[1] == SHT_SYMTAB]
     if len(symtabs) != 1:
         raise CorruptData("has no symbol table" if not symtabs else "has two symbol tables")
@@ -229,6 +232,7 @@ def validate(data: bytes) -> None:
         for reloc in struct.iter_unpack(fmt, data[offset : offset + size]):
             if reloc[1] >> 32 >= symbol_count:
                 raise CorruptData(f"relocation section {i} refers to a missing symbol")
+    return section_names
 
 
 def _string_table(data: bytes, headers: list[tuple[int, ...]], index: int, what: str

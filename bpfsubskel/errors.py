@@ -51,7 +51,9 @@ def read_input(path: str, max_size: int = MAX_INPUT_SIZE) -> bytes:
             raise InputError(path, f"cannot read: {st.st_size} bytes is more than the "
                                    f"{max_size >> 20} MiB an input may have")
         with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(max_size + 1)
+            data = f.read(st.st_size + 1)  # one more: a file that grew is read in full
+            if len(data) > st.st_size:
+                data += f.read(max_size + 1 - len(data))
         if len(data) > max_size:
             raise InputError(path, f"cannot read: more than the {max_size >> 20} MiB an "
                                    "input may have")
