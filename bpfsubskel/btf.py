@@ -17,6 +17,9 @@ BTF_MAGIC = 0xEB9F
 HEADER_SIZE = 24
 # libbpf gives up resolving sizes past this depth; so do we (it also stops loops).
 MAX_RESOLVE_DEPTH = 32
+# How deep structs may nest inside each other (by value, in arrays): C allows it, each level
+# costs two stack frames here, and a loop (which valid BTF cannot have) stops at it.
+MAX_NESTING_DEPTH = 256
 
 
 class Kind(IntEnum):
@@ -193,7 +196,7 @@ class Btf:
         return align
 
     def _compute_align(self, type_id: int, _depth: int) -> int:
-        if _depth > MAX_RESOLVE_DEPTH:
+        if _depth > MAX_NESTING_DEPTH:
             raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
         t = self.types[type_id]
         kind = t.kind
