@@ -11,11 +11,15 @@ from enum import IntEnum
 from typing import NamedTuple
 
 from .errors import CorruptData
+from .names import decode
 
 BTF_MAGIC = 0xEB9F
 HEADER_SIZE = 24
 # libbpf gives up resolving sizes past this depth; so do we (it also stops loops).
 MAX_RESOLVE_DEPTH = 32
+# How deep structs may nest inside each other (by value, in arrays): C allows it, each level
+# costs two stack frames here, and a loop (which valid BTF cannot have) stops at it.
+MAX_NESTING_DEPTH = 256
 
 
 class Kind(IntEnum):
@@ -192,7 +196,7 @@ class Btf:
         return align
 
     def _compute_align(self, type_id: int, _depth: int) -> int:
-        if _depth > MAX_RESOLVE_DEPTH:
+        if _depth > MAX_NESTING_DEPTH:
             raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
         t = self.types[type_id]
         kind = t.kind
@@ -270,7 +274,7 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
         if name is None:
             if off >= len(strings):
                 raise CorruptData(f"BTF name offset {off} is outside the string section")
-            name = strings[off : strings.index(b"\0", off)].decode("latin-1")
+            name = decode(strings[off : strings.index(b"\0", off)])
             name_cache[off] = name
         return name
 
@@ -304,7 +308,16 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
             t.int_encoding = (word >> 24) & 0x0F
             t.int_offset = (word >> 16) & 0xFF
             t.int_bits = word & 0xFF
-        elif kind == Kind.ARRAY:
+            # The kernel's btf_int_check_meta: sizes are powers of two up to 16 bytes.
+            if t.size not in _INT_SIZES or t.int_offset + t.int_bits > 8 * t.size:
+                raise CorruptData(f"BTF INT [{t.id}] has an invalid size ({t.size} bytes, "
+                                  f"{t.int_bits} bits at bit {t.int_offset})")
+        elif kind == Kind.FLOAT:
+            if t.size not in _FLOAT_SIZES:
+                raise CorruptData(f"BTF FLOAT [{t.id}] has an invalid size ({t.size} bytes)")
+        elif kind in (Kind.ENUM, Kind.ENUM64) and t.size not in _ENUM_SIZES:
+            raise CorruptData(f"BTF {kind.name} [{t.id}] has an invalid size ({t.size} bytes)")
+        if kind == Kind.ARRAY:
             t.elem_type, t.index_type, t.nelems = u32x3.unpack_from(data, pos)
             max_ref = max(max_ref, t.elem_type, t.index_type)
         elif kind in (Kind.STRUCT, Kind.UNION):
@@ -353,6 +366,10 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
         types.append(t)
     return types, max_ref
 
+
+_INT_SIZES = frozenset({1, 2, 4, 8, 16})
+_FLOAT_SIZES = frozenset({2, 4, 8, 12, 16})
+_ENUM_SIZES = frozenset({1, 2, 4, 8})
 
 # Bytes of kind-specific data after the 12-byte common header: fixed + per item * vlen.
 _EXTRA_SIZE = {kind: (0, 0) for kind in Kind}

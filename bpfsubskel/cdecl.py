@@ -7,7 +7,11 @@ Differences from libbpf, each because libbpf's text breaks a consumer:
 * an anonymous enum prints as its integer type with the enumerators in a comment:
   inlining `enum { A = 0, }` twice (skeleton + subskeleton in one translation unit)
   redeclares `A`;
-* type names are never renamed `foo___2` (that matches nothing the user has).
+* type names are never renamed `foo___2` (that matches nothing the user has);
+* every name printed passes names.py's gate (a C identifier, not reserved; a C base type
+  for INT and FLOAT; text in comments and string literals escaped), every struct printed
+  must have its members inside it, and a printer gives up (CorruptData) past
+  MAX_DECL_TEXT characters: crafted BTF can neither inject C nor make the output huge.
 
 `decl(..., pointer=True)` declares a pointer to any type directly, where bpftool's
 `__typeof__(T) *name` is invalid C for pointers to arrays and to function pointers (B3)
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 from .btf import MAX_RESOLVE_DEPTH, MODIFIERS, Btf, BtfType, Kind
 from .errors import CorruptData
+from .names import base_type_problem, c_identifier, c_string_body, comment_text, quoted
 
 _INT_FOR_SIZE = {1: "char", 2: "short", 4: "int", 8: "long long"}
 _CHAIN_KINDS = frozenset({Kind.PTR, Kind.FUNC_PROTO, Kind.ARRAY}) | MODIFIERS
@@ -26,6 +31,10 @@ _BASE_KINDS = frozenset(
      Kind.UNION, Kind.TYPEDEF}
 )
 _PAD_TYPES = (("long", 64), ("int", 32), ("short", 16), ("char", 8))
+# The most C text one printer writes: far more than any real object's declarations, far less
+# than exponential blow-ups (anonymous structs nesting many times) or gigabytes of padding
+# (a struct claiming to be 2 GiB) would produce.
+MAX_DECL_TEXT = 16 << 20
 # The pointer `decl(..., pointer=True)` adds around a type; no BTF record has id -1.
 _POINTER = BtfType(-1, Kind.PTR, "", False, 0)
 
@@ -41,6 +50,32 @@ class DeclPrinter:
         self.btf = btf
         self.strip_mods = strip_mods
         self._depth = 0
+        self._budget = MAX_DECL_TEXT
+        self._checked: set[int] = set()  # types whose printed names passed the gate
+
+    def _spend(self, chars: int) -> None:
+        self._budget -= chars
+        if self._budget < 0:
+            raise CorruptData(f"its type declarations would be more than {MAX_DECL_TEXT >> 20} "
+                              "MiB of C; the BTF is corrupt (impossible sizes or nesting)")
+
+    def _type_name(self, t: BtfType) -> str:
+        """The name of a named type, as printed: checked once per type."""
+        if t.id not in self._checked:
+            if t.kind in (Kind.INT, Kind.FLOAT):
+                problem = base_type_problem(t.name)
+                if problem:
+                    raise CorruptData(f"BTF {t.kind.name} [{t.id}] {quoted(t.name)} {problem}")
+            elif t.kind == Kind.TYPEDEF and t.name == "bool" and self._is_bool(t):
+                pass  # vmlinux.h's `typedef _Bool bool`: the headers include <stdbool.h>
+            else:
+                c_identifier(t.name, f"BTF {t.kind.name.lower()} [{t.id}] name")
+            self._checked.add(t.id)
+        return t.name
+
+    def _is_bool(self, t: BtfType) -> bool:
+        target = self.btf.skip_modifiers(t.type, typedefs=True)
+        return target.kind == Kind.INT and target.name == "_Bool"
 
     def decl(self, type_id: int, name: str = "", level: int = 0, *, pointer: bool = False
              ) -> str:
@@ -113,20 +148,21 @@ class DeclPrinter:
                 out.append("void")
             elif kind in (Kind.INT, Kind.FLOAT):
                 self._emit_mods(stack, out)
-                out.append(self._int_name(t))
+                out.append(self._int_name(self._type_name(t)))
             elif kind in (Kind.STRUCT, Kind.UNION):
                 self._emit_mods(stack, out)
                 keyword = "struct" if kind == Kind.STRUCT else "union"
-                out.append(self.struct_def(t, level) if not t.name else f"{keyword} {t.name}")
+                out.append(self.struct_def(t, level) if not t.name
+                           else f"{keyword} {self._type_name(t)}")
             elif kind in (Kind.ENUM, Kind.ENUM64):
                 self._emit_mods(stack, out)
-                out.append(self._anon_enum(t) if not t.name else f"enum {t.name}")
+                out.append(self._anon_enum(t) if not t.name else f"enum {self._type_name(t)}")
             elif kind == Kind.FWD:
                 self._emit_mods(stack, out)
-                out.append(f"{'union' if t.kflag else 'struct'} {t.name}")
+                out.append(f"{'union' if t.kflag else 'struct'} {self._type_name(t)}")
             elif kind == Kind.TYPEDEF:
                 self._emit_mods(stack, out)
-                out.append(t.name)
+                out.append(self._type_name(t))
             elif kind == Kind.PTR:
                 out.append("*" if last_was_ptr else " *")
             elif kind == Kind.VOLATILE:
@@ -138,9 +174,9 @@ class DeclPrinter:
             elif kind == Kind.TYPE_TAG:
                 self._emit_mods(stack, out)
                 if t.kflag:
-                    out.append(f" __attribute__(({t.name}))")
+                    out.append(f" __attribute__(({self._type_name(t)}))")
                 else:
-                    out.append(f' __attribute__((btf_type_tag("{t.name}")))')
+                    out.append(f' __attribute__((btf_type_tag("{c_string_body(t.name)}")))')
             elif kind == Kind.ARRAY:
                 self._drop_mods(stack)
                 if not stack:
@@ -179,20 +215,21 @@ class DeclPrinter:
             if i == len(params) - 1 and p.type == 0:
                 parts.append("...")
                 break
+            if p.name:
+                c_identifier(p.name, f"parameter of BTF FUNC_PROTO [{proto.id}]")
             parts.append(self.decl(p.type, p.name, level))
         return "(" + ", ".join(parts) + ")"
 
     @staticmethod
-    def _int_name(t: BtfType) -> str:
-        if t.kind == Kind.INT and t.name == "_Bool":
-            return "bool"
-        return t.name
+    def _int_name(name: str) -> str:
+        return "bool" if name == "_Bool" else name
 
     def _anon_enum(self, t: BtfType) -> str:
         signed = t.kflag or any(e.value < 0 for e in t.enumerators)
         base = _INT_FOR_SIZE.get(t.size, "int")
         type_name = ("signed char" if base == "char" else base) if signed else f"unsigned {base}"
-        values = ", ".join(f"{e.name} = {e.value}" for e in t.enumerators)
+        values = ", ".join(f"{comment_text(e.name)} = {e.value}" for e in t.enumerators)
+        self._spend(len(values))
         return f"{type_name} /* enum {{ {values} }} */" if values else type_name
 
     # -- libbpf btf_dump_emit_struct_def ----------------------------------------------------
@@ -201,14 +238,27 @@ class DeclPrinter:
         btf = self.btf
         is_struct = t.kind == Kind.STRUCT
         packed = is_struct and self._is_packed(t)
-        out = [("struct" if is_struct else "union") + (f" {t.name}" if t.name else "") + " {"]
+        name = f" {self._type_name(t)}" if t.name else ""
+        out = [("struct" if is_struct else "union") + name + " {"]
         offset = 0
         prev_bitfield = False
+        bits = 8 * t.size
         for m in t.members:
+            if m.bit_offset + m.bitfield_size > bits:
+                raise CorruptData(f"BTF {t.kind.name.lower()} [{t.id}] has a member at bit "
+                                  f"{m.bit_offset}, outside its {t.size} bytes")
+            if m.name:
+                c_identifier(m.name, f"member of BTF {t.kind.name.lower()} [{t.id}]")
+            elif not m.bitfield_size and not self._is_anonymous_aggregate(m.type):
+                raise CorruptData(f"BTF {t.kind.name.lower()} [{t.id}] has a member without a "
+                                  "name that is neither a bit-field nor an anonymous struct")
             m_align = 1 if packed else btf.align_of(m.type)
             in_bitfield = prev_bitfield and m.bitfield_size != 0
+            self._spend(max(0, m.bit_offset - offset) // 6)  # the padding printed, at most
             out.append(_bit_padding(offset, m.bit_offset, m_align, in_bitfield, level + 1))
-            out.append("\n" + _tabs(level + 1) + self.decl(m.type, m.name, level + 1))
+            member = self.decl(m.type, m.name, level + 1)
+            self._spend(len(member) + level + 2)
+            out.append("\n" + _tabs(level + 1) + member)
             if m.bitfield_size:
                 out.append(f": {m.bitfield_size}")
                 offset = m.bit_offset + m.bitfield_size
@@ -218,7 +268,8 @@ class DeclPrinter:
                 prev_bitfield = False
             out.append(";")
         if is_struct:
-            out.append(_bit_padding(offset, t.size * 8, btf.align_of(t.id), False, level + 1))
+            self._spend(max(0, bits - offset) // 6)
+            out.append(_bit_padding(offset, bits, btf.align_of(t.id), False, level + 1))
         if t.members or t.size:
             out.append("\n" + _tabs(level) + "}")
         else:
@@ -226,6 +277,10 @@ class DeclPrinter:
         if packed:
             out.append(" __attribute__((packed))")
         return "".join(out)
+
+    def _is_anonymous_aggregate(self, type_id: int) -> bool:
+        t = self.btf.skip_modifiers(type_id)
+        return t.kind in (Kind.STRUCT, Kind.UNION) and not t.name
 
     def _is_packed(self, t: BtfType) -> bool:
         max_align = 1

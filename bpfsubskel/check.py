@@ -267,8 +267,11 @@ def command(args: argparse.Namespace) -> int:
 
 def report(found: list[Diagnostic], library: str, final: str, werror: bool) -> bool:
     """Print the diagnostics of one pair on stderr; True when none is an error."""
+    from .names import shown
+
     for d in found:
-        print(f"{final}: {d.severity}: {d.message} [library {library}]", file=sys.stderr)
+        print(shown(f"{final}: {d.severity}: {d.message} [library {library}]"),
+              file=sys.stderr)
     return not any(d.severity == "error" or werror for d in found)
 
 

@@ -45,7 +45,14 @@ def fail(path: str, message: str) -> NoReturn:
 
 
 def warn(path: str, message: str) -> None:
-    print(f"bpfsubskel: warning: {path}: {message}", file=sys.stderr)
+    report("warning", path, message)
+
+
+def report(what: str, path: str, message: str) -> None:
+    """`bpfsubskel: WHAT: PATH: MESSAGE` on stderr, one line whatever the names hold."""
+    from .names import shown
+
+    print(f"bpfsubskel: {what}: {shown(path)}: {shown(message)}", file=sys.stderr)
 
 
 def object_name(requested: Optional[str], path: str) -> str:
@@ -99,7 +106,7 @@ def generate_header(args: argparse.Namespace, generate: Callable[[Any, str], str
 
     name = object_name(args.name, args.object)
     obj = load_object(args.object, args.werror)
-    with reading(args.object):
+    with reading(args.object):  # CorruptData only: what generation finds wrong with it
         header = generate(obj, name)
     finish(args.output, header, args.depfile, [args.object])
     return 0
@@ -111,9 +118,10 @@ def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: li
     from . import render
 
     outputs = [*(extra or []), (output, content)]
-    if depfile:
-        outputs.append((depfile, render.depfile_text(output, inputs)))
     try:
+        if depfile:
+            outputs.append((depfile, render.depfile_text(output, inputs)))
+        render.check_output_paths([path for path, _ in outputs], inputs)
         render.write_outputs(outputs)
     except render.WriteError as e:
         fail(e.path, e.reason)
@@ -202,6 +210,9 @@ def build_parser(with_commands: Optional[str] = None) -> argparse.ArgumentParser
     return parser
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE
+
+
 def run() -> NoReturn:
     """The `bpfsubskel` console script and `python -m bpfsubskel`: main, then exit at once.
 
@@ -220,9 +231,28 @@ def run() -> NoReturn:
 def main(argv: Optional[list[str]] = None) -> int:
     # Parsing allocates many small objects and frees few: cyclic GC passes are pure cost.
     gc.disable()
+    import bpfsubskel
+
+    bpfsubskel._cli_running = True
     try:
         return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        return 130
+    except InputError as e:
+        report("error", e.path, e.message)
+        return 2
+    except MemoryError:
+        print("bpfsubskel: error: out of memory", file=sys.stderr)
+        return 2
+    except Exception as e:
+        from .names import shown
+
+        message = shown(str(e))[:300]
+        print(f"bpfsubskel: internal error: {type(e).__name__}: {message} (a bug; please "
+              "report it with the input)", file=sys.stderr)
+        return INTERNAL_ERROR
     finally:
+        bpfsubskel._cli_running = False
         gc.enable()
 
 
@@ -244,13 +274,7 @@ def _main(argv: list[str]) -> int:
         parser.print_help(sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[args.command])
-    try:
-        return module.command(args)
-    except InputError as e:
-        print(f"bpfsubskel: error: {e.path}: {e.message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return int(module.command(args))
 
 
 def _trace(path: str, command: Optional[str]) -> None:

@@ -129,6 +129,8 @@ def command(args: argparse.Namespace) -> int:
         lib_name, _, _ = harness.pair_names(lib.path, final_path, lib.name, final_name,
                                             final_header)
         harness.check_test_files(lib.tests)
+        if lib.harness:
+            harness.check_output_name(lib.harness)
         plans.append((lib, lib_name))
 
     # Libraries next: a bad one costs no link either.

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Optional
 from . import render
 from .errors import InputError, reading
 from .model import BpfObject, MapKind, refuse_subskeleton_problem
+from .names import c_string_body
 
 HELP = "generate a test program checking a BPF library inside one final BPF object"
 DESCRIPTION = """\
@@ -91,7 +92,7 @@ def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: s
             seed += 1
             fv = final_vars.get(v.name)
             rows.append(VarRow(v.name, fv is not None, fv.offset if fv else 0, seed))
-        sections.append(SectionRow(m.ident, m.section, fm is not None,
+        sections.append(SectionRow(m.ident, c_string_body(m.section), fm is not None,
                                    m.kind == MapKind.KCONFIG, not m.readonly, rows))
     return {
         "lib": lib_name,
@@ -143,13 +144,22 @@ def generate(lib: BpfObject, final: BpfObject, final_path: str, lib_name: str,
 
 def runtime_header(output: str) -> tuple[str, str]:
     """bpfsubskel_test.h beside a harness `output`: (path, text)."""
+    check_output_name(output)
     text = render.template_text(RUNTIME_HEADER)
     return os.path.join(os.path.dirname(output), RUNTIME_HEADER), text
+
+
+def check_output_name(output: str) -> None:
+    """A harness source may not take the runtime header's name (it would replace it)."""
+    if os.path.basename(output) == RUNTIME_HEADER:
+        raise InputError(output, f"is the name of the runtime header the harness "
+                                 f"includes ({RUNTIME_HEADER}); name the harness T.c")
 
 
 def command(args: argparse.Namespace) -> int:
     from .cli import finish, load_object
 
+    check_output_name(args.output)
     lib_name, final_name, final_header = pair_names(
         args.library, args.final, args.lib_name, args.final_name, args.final_header)
     check_test_files(args.test)

@@ -163,7 +163,14 @@ class Libbpf:
     # -- static linker ------------------------------------------------------------------
 
     def link_once(self, inputs: list[str], output: str) -> None:
-        """One bpf_linker run; raises InputError naming the input that failed."""
+        """One bpf_linker run; raises InputError naming the input that failed.
+
+        It runs in a forked child (see `isolated`): libbpf's linker has crashed on
+        objects bpfsubskel's ELF checks let through before, and may again.
+        """
+        isolated(inputs[-1], "linking", lambda: self._link_once(inputs, output))
+
+    def _link_once(self, inputs: list[str], output: str) -> None:
         new = self._declare("bpf_linker__new", _P, ctypes.c_char_p, _P)
         add_file = self._declare("bpf_linker__add_file", ctypes.c_int, _P, ctypes.c_char_p, _P)
         finalize = self._declare("bpf_linker__finalize", ctypes.c_int, _P)
@@ -275,7 +282,7 @@ def isolated(path: str, what: str, fn: Callable[[], T]) -> T:
             try:
                 result: object = ("ok", fn())
             except InputError as e:
-                result = ("error", e.message)
+                result = ("error", (e.path, e.message))
             payload = pickle.dumps(result)
             with os.fdopen(write_fd, "wb") as out:
                 out.write(payload)
@@ -295,6 +302,6 @@ def isolated(path: str, what: str, fn: Callable[[], T]) -> T:
                                f"{os.WEXITSTATUS(status)})")
     kind, value = pickle.loads(payload)
     if kind == "error":
-        raise InputError(path, value)
+        raise InputError(*value)
     return value  # type: ignore[no-any-return]
 

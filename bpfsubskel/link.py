@@ -138,13 +138,20 @@ def _judge(output: str, data: bytes) -> tuple[bool, Optional[BpfObject]]:
 
 
 def has_weak_definitions(path: str) -> bool:
-    """Vet an input (our own one-line error for anything that is not a BPF object) and
-    say whether it defines __weak symbols."""
+    """Vet an input and say whether it defines __weak symbols.
+
+    libbpf's linker is only ever given objects whose ELF structure and BTF bpfsubskel
+    has validated (a malformed one can crash it), and runs in a child process anyway.
+    """
+    from .btf import parse
     from .elf import SHN_UNDEF, STB_WEAK, BpfElf
 
     data = read_input(path)
     with reading(path):
         elf = BpfElf(data)
+        btf = elf.by_name.get(".BTF")
+        if btf is not None:
+            parse(elf.section_bytes(btf))
     return any(s.bind == STB_WEAK and s.shndx != SHN_UNDEF for s in elf.symbols)
 
 

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from typing import Any, Optional
 
 from . import elf as E
-from .btf import LINKAGE_BY_NUMBER, Btf, BtfType, Kind, Linkage, parse
+from .btf import LINKAGE_BY_NUMBER, MAX_RESOLVE_DEPTH, Btf, BtfType, Kind, Linkage, parse
 from .errors import CorruptData, InputError, read_input, reading
-from .names import identifier_problem, sanitize
+from .names import identifier_problem, quoted, sanitize
 
 KCONFIG_SEC = ".kconfig"
 KSYMS_SEC = ".ksyms"
@@ -421,8 +421,12 @@ class _Builder:
                     linkage = Linkage.STATIC
             if offset + info.size > sec.size:
                 raise CorruptData(
-                    f"variable '{var_type.name}' lies outside section '{sec.name}'"
+                    f"variable {quoted(var_type.name)} lies outside section {quoted(sec.name)}"
                 )
+            if self.btf.resolve_size(var_type.type) > info.size:
+                raise CorruptData(
+                    f"variable {quoted(var_type.name)} in {quoted(sec.name)}: its BTF type is "
+                    f"larger than the {info.size} bytes it has")
             # The offset libbpf uses: a linked DATASEC's as is; in raw clang output libbpf
             # sets globals (hidden ones too) from their symbols and leaves statics alone.
             global_in_btf = var_type.linkage == Linkage.GLOBAL
@@ -607,18 +611,26 @@ class _Builder:
 _LINKAGE_NAMES = {Linkage.STATIC: "static ", Linkage.GLOBAL: "global "}
 
 
-def _inline_member_names(btf: Btf, type_id: int, depth: int = 0) -> Iterator[str]:
-    """Member names the generated C prints: those of anonymous structs/unions, inlined."""
-    if depth > 8:
-        return
-    t = btf.skip_modifiers(type_id)
-    while t.kind in (Kind.PTR, Kind.ARRAY):
-        t = btf.skip_modifiers(t.elem_type if t.kind == Kind.ARRAY else t.type)
-    if t.kind in (Kind.STRUCT, Kind.UNION) and not t.name:
-        for m in t.members:
-            if m.name:
-                yield m.name
-            yield from _inline_member_names(btf, m.type, depth + 1)
+def _inline_member_names(btf: Btf, type_id: int) -> Iterator[str]:
+    """Member names the generated C prints: those of anonymous structs/unions, inlined.
+
+    Each type is visited once (anonymous structs sharing members would otherwise cost
+    exponential time); cdecl.py checks every name it prints in any case.
+    """
+    seen: set[int] = set()
+    pending = [type_id]
+    while pending:
+        t = btf.skip_modifiers(pending.pop())
+        for _ in range(MAX_RESOLVE_DEPTH):
+            if t.kind not in (Kind.PTR, Kind.ARRAY):
+                break
+            t = btf.skip_modifiers(t.elem_type if t.kind == Kind.ARRAY else t.type)
+        if t.kind in (Kind.STRUCT, Kind.UNION) and not t.name and t.id not in seen:
+            seen.add(t.id)
+            for m in t.members:
+                if m.name:
+                    yield m.name
+                pending.append(m.type)
 
 
 def _is_data_section(sec: E.Section) -> bool:

@@ -106,3 +106,100 @@ def identifier_problem(name: str) -> str | None:
     if not _IDENT.match(name):
         return "contains characters other than letters, digits and '_'"
     return None
+
+
+# -- names from an object, printed into generated C or into messages -----------------------
+#
+# Names in a BPF object are bytes a compiler normally writes, but a prebuilt or downloaded
+# object may hold anything: `*/`, newlines, `#define free(p) ...`. Every name printed as
+# C goes through `c_identifier`; every name printed in a comment or string literal
+# through `comment_text` or `c_string_body`; every message naming one through `shown`.
+
+# The words of C's base-type spellings, as clang and gcc name BTF INTs and FLOATs
+# ("long unsigned int", "_Bool", "unsigned __int128", "_Float16"...).
+_BASE_TYPE_WORDS = frozenset(
+    """
+    signed unsigned char short int long _Bool __int128 float double _Float16 _Float32
+    _Float64 _Float128 _Float32x _Float64x __bf16 __fp16 __float128 __float80 __ibm128
+    """.split()
+)
+# Plain text in comments: what no comment, preprocessor or encoding trick can use.
+_COMMENT_SAFE = re.compile(r"[A-Za-z0-9_.,:;+=@$%&!~^()\[\]{}<>' -]*\Z")
+
+
+def decode(raw: bytes) -> str:
+    """A name as read from an object: UTF-8, undecodable bytes kept (surrogateescape)."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def encode(name: str) -> bytes:
+    """The bytes of a name `decode` returned."""
+    return name.encode("utf-8", "surrogateescape")
+
+
+def c_identifier(name: str, what: str) -> str:
+    """`name` if it may be printed as a C identifier; else CorruptData saying why.
+
+    `what` describes it for the message ("struct name", "member of struct foo"...).
+    """
+    problem = identifier_problem(name)
+    if problem:
+        from .errors import CorruptData
+
+        raise CorruptData(f"{what} {quoted(name)} {problem}; the generated C would need "
+                          "it, rename it")
+    return name
+
+
+def base_type_problem(name: str) -> str | None:
+    """Why a BTF INT/FLOAT name cannot be printed as a C type, or None."""
+    words = name.split(" ")
+    if not name or not all(w in _BASE_TYPE_WORDS for w in words):
+        return "is not a C base type (like 'unsigned int' or '_Bool')"
+    return None
+
+
+def comment_text(text: str) -> str:
+    """`text` for printing inside a C comment: characters that could end the comment,
+    splice lines, form a trigraph or confuse a reader (`*`, `/`, `\\`, `?`, `#`, control
+    and non-ASCII characters, quotes) become `\\xHH` escapes of its bytes."""
+    if _COMMENT_SAFE.match(text):
+        return text
+    out = []
+    for ch in text:
+        if _COMMENT_SAFE.match(ch):
+            out.append(ch)
+        else:
+            out.extend(f"\\x{b:02x}" for b in encode(ch))
+    return "".join(out)
+
+
+def c_string_body(text: str) -> str:
+    """`text` for printing between the quotes of a C string literal, byte for byte: printable
+    ASCII as is but `"`, `\\` and `?` (trigraphs), everything else an octal escape (three
+    digits, so a following digit cannot extend it)."""
+    if all(" " <= ch <= "~" and ch not in '"\\?' for ch in text):
+        return text
+    return "".join(chr(b) if 0x20 <= b <= 0x7E and chr(b) not in '"\\?' else f"\\{b:03o}"
+                   for b in encode(text))
+
+
+def shown(text: str) -> str:
+    """`text` (a name or a path) safe to print on a terminal: control, format (bidi) and
+    undecodable characters escaped, as Python's repr does, without the quotes."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable():
+            out.append(ch)
+        elif "\udc80" <= ch <= "\udcff":  # an undecodable byte kept by surrogateescape
+            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(repr(ch)[1:-1] if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def quoted(name: str) -> str:
+    """'name' for a message, escaped by `shown`."""
+    return f"'{shown(name)}'"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import stat
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +140,34 @@ class WriteError(Exception):
         self.reason = reason
 
 
+def check_output_paths(outputs: list[str], inputs: list[str]) -> None:
+    """Refuse output paths that name a directory, the same file twice, or an input."""
+    seen: dict[str, str] = {}
+    for path in outputs:
+        if not path or path.endswith(("/", os.sep)) or os.path.basename(path) in (".", ".."):
+            raise WriteError(path, "names a directory, not a file; give a file name")
+        if "\n" in path or "\r" in path:
+            raise WriteError(path, "contains a line break, which a depfile cannot hold")
+        key = _identity(path)
+        if key in seen:
+            raise WriteError(path, f"is also the output {seen[key]}; give each output its "
+                                   "own file")
+        seen[key] = path
+    for path in inputs:
+        key = _identity(path)
+        if key in seen:
+            raise WriteError(seen[key], f"is the input {path}; writing it would destroy it")
+
+
+def _identity(path: str) -> object:
+    """What makes two paths the same file: (device, inode) if it exists, else its realpath."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return (st.st_dev, st.st_ino)
+
+
 def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
     """Atomically replace each file whose content differs, all or none.
 
@@ -147,6 +176,9 @@ def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
     only when all of them exist are they renamed into place, so a failure (say, an
     unwritable depfile) leaves every output untouched. A symlink is written through,
     as compilers do; anything else that is not a regular file is refused.
+
+    Temporary files are named `.NAME.tmp-XXXXXXXX`: hidden, and matching no glob for the
+    outputs themselves (`*.bpf.o`, `*.h`), should a killed run leave one behind.
     """
     pending: list[tuple[str, str]] = []  # (temporary file, final path)
     try:
@@ -157,10 +189,16 @@ def write_outputs(outputs: list[tuple[str, str | bytes]]) -> None:
                 continue
             fd, tmp = _create_beside(target, path)
             pending.append((tmp, target))
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+            except OSError as e:  # ENOSPC, EDQUOT, EIO...
+                raise WriteError(path, f"cannot write: {e.strerror}") from None
         for tmp, target in pending:
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except OSError as e:
+                raise WriteError(target, f"cannot write: {e.strerror}") from None
     finally:
         for tmp, _ in pending:
             if os.path.exists(tmp):
@@ -178,8 +216,11 @@ def _differs(target: str, data: bytes, shown: str) -> bool:
         raise WriteError(shown, "exists and is not a regular file; choose another output path")
     if st.st_size != len(data):
         return True
-    with open(target, "rb") as f:
-        return f.read() != data
+    try:
+        with open(target, "rb") as f:
+            return f.read() != data
+    except OSError:  # an output we may replace but not read: write it
+        return True
 
 
 def _create_beside(target: str, shown: str) -> tuple[int, str]:
@@ -187,7 +228,8 @@ def _create_beside(target: str, shown: str) -> tuple[int, str]:
     final file would get (tempfile.mkstemp, without importing tempfile)."""
     directory, base = os.path.split(target)
     for attempt in range(100):
-        tmp = os.path.join(directory, f".tmp-{os.getpid()}-{attempt}-{base}")
+        # .NAME.tmp-...: hidden, and no glob for the outputs' names matches it
+        tmp = os.path.join(directory, f".{base[:64]}.tmp-{os.getpid()}-{attempt}")
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666), tmp
         except FileExistsError:
@@ -208,14 +250,26 @@ def own_files() -> list[str]:
     return files + sorted(templates)
 
 
+def depfile_escape(path: str) -> str:
+    """A path as gcc writes it in a depfile, which ninja reads back unchanged.
+
+    ninja's rules (depfile_parser.in.cc): 2N+1 backslashes and a space are N backslashes
+    and a space in the name; `\\#` is `#`, backslashes before it kept; `$$` is `$`; any
+    other backslash is literal. So only a run of backslashes before a space is doubled.
+    A line break, or a backslash ending the path, cannot be written: WriteError.
+    """
+    if "\n" in path or "\r" in path or path.endswith("\\"):
+        raise WriteError(path, "cannot be listed in a depfile (it contains a line break or "
+                               "ends with a backslash); rename it")
+    return re.sub(r"(\\+)(?= )", r"\1\1", path).replace(" ", "\\ ").replace(
+        "#", "\\#").replace("$", "$$")
+
+
 def depfile_text(targets: str | list[str], inputs: list[str]) -> str:
     """A gcc-style depfile: one rule, `targets` (the first is the primary output; Ninja
     without `deps = gcc` requires it to be the build edge's first output) depending on
     `inputs` and on bpfsubskel's own files."""
-    def escape(path: str) -> str:
-        return path.replace("\\", "\\\\").replace(" ", "\\ ").replace("#", "\\#").replace(
-            "$", "$$"
-        )
+    escape = depfile_escape
 
     if isinstance(targets, str):
         targets = [targets]

@@ -15,6 +15,7 @@ from . import render
 from .cdecl import DeclPrinter
 from .errors import CorruptData
 from .model import BpfObject, Map, MapKind
+from .names import c_string_body
 from .struct_ops import shadows
 
 HELP = "generate a full libbpf skeleton header (X.skel.h) for a final BPF object"
@@ -75,8 +76,8 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
     return {
         "name": name,
         "guard": f"__{name.upper()}_SKEL_H__",
-        "maps": [MapEntry(m.ident, m.lookup_name, m.data_ident, m.kind == MapKind.STRUCT_OPS)
-                 for m in obj.maps],
+        "maps": [MapEntry(m.ident, c_string_body(m.lookup_name), m.data_ident,
+                          m.kind == MapKind.STRUCT_OPS) for m in obj.maps],
         "progs": [p.name for p in obj.programs],
         "struct_ops": struct_ops,
         "sections": sections,

@@ -9,6 +9,7 @@ from . import render
 from .cdecl import DeclPrinter
 from .errors import CorruptData
 from .model import BpfObject, Map
+from .names import c_string_body, comment_text
 from .struct_ops import shadows
 
 HELP = "generate a libbpf subskeleton header (X.subskel.h) for a BPF library object"
@@ -65,12 +66,12 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
     return {
         "name": name,
         "guard": f"__{name.upper()}_SUBSKEL_H__",
-        "maps": [MapEntry(m.ident, m.lookup_name) for m in obj.maps],
+        "maps": [MapEntry(m.ident, c_string_body(m.lookup_name)) for m in obj.maps],
         "progs": [p.name for p in obj.programs],
         "struct_ops": shadows(obj, name),
         "var_structs": var_structs,
         "vars": var_list,
-        "unresolved_externs": obj.unresolved_externs,
+        "unresolved_externs": [comment_text(e) for e in obj.unresolved_externs],
     }
 
 

@@ -157,7 +157,7 @@ def test_huge_bss_size(good_object: Path, tmp_path: Path) -> None:
     bad = tmp_path / "huge.bpf.o"
     bad.write_bytes(data)
     result = run_cli("subskel", bad, "-o", tmp_path / "x.h")
-    assert_clean_error(result, bad, "section '.bss' claims 1125899906842624 bytes")
+    assert_clean_error(result, bad, "claims 1125899906842624 bytes")
     assert not (tmp_path / "x.h").exists()
 
 
