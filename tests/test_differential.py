@@ -23,7 +23,7 @@ from typing import Any, Callable, TypeVar
 
 import pytest
 import subskel_text as st
-from conftest import CORPUS, bpftool, bpftool_version, run_cc, run_cli
+from conftest import CORPUS, bpftool, bpftool_version, collect_only_if, run_cc, run_cli
 
 F = TypeVar("F", bound=Callable[..., Any])
 ANON_ENUM = re.compile(r"^(?:const\s+|volatile\s+)*enum\s*\{")
@@ -68,11 +68,7 @@ else:  # upstream bpftool (Debian 13 has 7.5): libbpf >= 1.1 rules, as ours
 
 def difference(stem: str, kind: str) -> Callable[[F], F]:
     """Collect the decorated test only where bpftool shows this difference on `stem`."""
-    def mark(test: F) -> F:
-        if KNOWN_DIFFERENCES.get(stem) != kind:
-            test.__test__ = False  # type: ignore[attr-defined]
-        return test
-    return mark
+    return collect_only_if(KNOWN_DIFFERENCES.get(stem) == kind)
 
 
 # bad_* objects that we refuse (exit 2) because bpftool's header for them is invalid C.

@@ -32,7 +32,7 @@ from typing import Any, Callable, Optional, TypeVar
 
 import pytest
 import subskel_text as st
-from conftest import CORPUS, bpftool, bpftool_version, run_cc, run_cli
+from conftest import CORPUS, bpftool, bpftool_version, collect_only_if, run_cc, run_cli
 from elftools.elf.elffile import ELFFile
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,11 +86,7 @@ else:  # upstream bpftool (Debian 13 has 7.5)
 
 def difference(stem: str, kind: str) -> Callable[[F], F]:
     """Collect the decorated test only where bpftool shows this difference on `stem`."""
-    def mark(test: F) -> F:
-        if KNOWN_DIFFERENCES.get(stem) != kind:
-            test.__test__ = False  # type: ignore[attr-defined]
-        return test
-    return mark
+    return collect_only_if(KNOWN_DIFFERENCES.get(stem) == kind)
 
 
 # -- enumerating a full skeleton header --------------------------------------------------
