@@ -40,8 +40,11 @@ SORTS = bpftool_version() >= (7, 5)  # bpftool sorts types by name from 7.5 on
 PREAMBLE_MACROS = re.compile(r"#ifndef __ksym\n.*?#define __bpf_fastcall\n#endif\n#endif\n\n",
                              re.S)
 FASTCALL_MACRO = re.compile(r"#ifndef __bpf_fastcall\n.*?#endif\n#endif\n\n", re.S)
+# struct/union/enum definitions and declarations; one-line typedefs; `} name;` closing a
+# typedef of an inline struct, union or enum.
 TOP_LEVEL = re.compile(r"^(?:(struct|union|enum) (\w+)(?: \{|;)|typedef .*?(\w+)(?:\[\d+\])*"
-                       r"(?:\)\(.*\))?;$)", re.M)
+                       r"(?:\)\(.*\))?;$|\}(?: __attribute__\(\(\w+(?:\(\w+\))?\)\))? (\w+);$)",
+                       re.M)
 
 pytestmark = pytest.mark.skipif(not KERNEL_BTF.exists(),
                                 reason="this kernel has no BTF (/sys/kernel/btf/vmlinux)")
@@ -70,7 +73,7 @@ def bpftool_equivalent(ours: str, theirs: str, *, sorted_dump: bool) -> str:
 
 def defined_types(header: str) -> list[tuple[str, str]]:
     """(kind, name) of each top-level definition or declaration, in order."""
-    return [(m.group(1) or "typedef", m.group(2) or m.group(3))
+    return [(m.group(1) or "typedef", m.group(2) or m.group(3) or m.group(4))
             for m in TOP_LEVEL.finditer(header)]
 
 
