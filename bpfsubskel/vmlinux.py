@@ -6,7 +6,7 @@ import argparse
 
 from .errors import CorruptData, InputError, read_input, reading
 
-HELP = "write vmlinux.h from kernel BTF (bpftool btf dump file F format c without bpftool)"
+HELP = "write vmlinux.h from kernel BTF (bpftool btf dump ... format c without bpftool)"
 DESCRIPTION = """\
 Write every type of a kernel's BTF as one C header, the vmlinux.h that CO-RE BPF
 programs include: the text of bpftool >= 7.5's `btf dump file F format c` (types in
