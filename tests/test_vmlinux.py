@@ -291,3 +291,57 @@ def test_meson_builds_core_program_on_generated_vmlinux_h(tmp_path: Path) -> Non
     assert "Generating vmlinux.h with a custom command" in steps, steps
     run_tracer(tmp_path / "build" / "tracer")
     assert ninja(tmp_path / "build") == []
+
+
+USES_CORPUS_TYPES = '#include "vmlinux.h"\nstruct pair p;\nstruct packed_rec r;\n'
+
+
+def btf_file_project(tmp_path: Path, corpus_objects: dict[str, Path], file: str, text: str
+                     ) -> Path:
+    source = tmp_path / "p"
+    source.mkdir()
+    shutil.copy(corpus_objects["types"], source / "types.bpf.o")
+    (source / "p.bpf.c").write_text(USES_CORPUS_TYPES)
+    (source / file).write_text(text)
+    return source
+
+
+def test_cmake_vmlinux_h_from_a_btf_file(corpus_objects: dict[str, Path], tmp_path: Path
+                                         ) -> None:
+    from test_cmake import build, configure
+
+    source = btf_file_project(tmp_path, corpus_objects, "CMakeLists.txt", (
+        "cmake_minimum_required(VERSION 3.20)\nproject(p LANGUAGES C)\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n"
+        "bpf_vmlinux_h(types_h BTF types.bpf.o)\n"
+        "bpf_object(p LIBRARY SOURCES p.bpf.c DEPENDS types_h)\n"))
+    configure(source, tmp_path / "build", "-G", "Ninja")
+    steps = build(tmp_path / "build")
+    assert f"Generating types_h/vmlinux.h from {source}/types.bpf.o" in steps, steps
+    assert (tmp_path / "build" / "p.bpf.o").exists()
+    (source / "types.bpf.o").touch()  # same BTF: the header is unchanged, nothing recompiles
+    assert build(tmp_path / "build") == [f"Generating types_h/vmlinux.h from {source}/types.bpf.o"]
+
+
+def test_cmake_depends_must_name_a_target(tmp_path: Path) -> None:
+    from test_cmake import configure, project
+
+    result = configure(project(tmp_path, "bpf_object(p SOURCES lib.bpf.c DEPENDS nothing)\n"),
+                       tmp_path / "build", check=False)
+    assert result.returncode != 0
+    assert "bpf_object(p): DEPENDS names 'nothing', which is not a target" in \
+        re.sub(r"\s+", " ", result.stderr)
+
+
+def test_meson_vmlinux_h_from_a_btf_file(corpus_objects: dict[str, Path], tmp_path: Path
+                                         ) -> None:
+    from test_meson import newest_meson, ninja
+
+    source = btf_file_project(tmp_path, corpus_objects, "meson.build", (
+        "project('p', 'c')\nsubskel = import('subskel')\n"
+        "types_h = subskel.vmlinux_h(btf: 'types.bpf.o')\n"
+        "subskel.bpf_object('p', 'p.bpf.c', types_h, library: true)\n"))
+    newest_meson().setup(source, tmp_path / "build")
+    steps = ninja(tmp_path / "build")
+    assert "Generating vmlinux.h with a custom command" in steps, steps
+    assert (tmp_path / "build" / "p.bpf.o").exists()
