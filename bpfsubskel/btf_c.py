@@ -49,6 +49,14 @@ KFUNC_DECL_TAG = "bpf_kfunc"
 FASTCALL_DECL_TAG = "bpf_fastcall"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# C11's keywords: no kernel identifier is one. (C23's bool, true and false are not here:
+# the kernel's BTF defines `typedef _Bool bool` and `enum { false, true }`, as C17 allows.)
+_C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex _Generic
+    _Imaginary _Noreturn _Static_assert _Thread_local
+    """.split())
 # INT and FLOAT names are C type names: `long unsigned int`, `__int128 unsigned`, `_Bool`.
 _BASE_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*\Z")
 # A type tag is printed inside a string literal (or as an attribute): no quotes,
@@ -454,6 +462,8 @@ def kfunc_declarations(emitter: HeaderEmitter) -> list[str]:
             kfuncs.append(func)
         elif t.name == FASTCALL_DECL_TAG:
             fastcalls.add(func.id)
+    for f in kfuncs:  # FUNC names are printed only here
+        _check_identifier(f.name, f, "the name")
     kfuncs.sort(key=lambda f: f.name)
     return [
         "extern " + ("__bpf_fastcall " if f.id in fastcalls else "")
@@ -471,9 +481,7 @@ def check_names(btf: Btf) -> None:
     def check(name: str, t: BtfType, what: str, pattern: re.Pattern[str] = _IDENT) -> None:
         if name in good:
             return
-        if not pattern.match(name):
-            raise CorruptData(f"BTF type [{t.id}] ({t.kind.name}) has {what} "
-                              f"{name[:80]!r}, which is not a C identifier")
+        _check_identifier(name, t, what, pattern)
         good.add(name)
 
     for t in btf.types[1:]:
@@ -492,11 +500,18 @@ def check_names(btf: Btf) -> None:
             check(t.name, t, "the name")
             for e in t.enumerators:
                 check(e.name, t, "an enumerator named")
-        elif kind in (Kind.FWD, Kind.TYPEDEF, Kind.FUNC):
+        elif kind in (Kind.FWD, Kind.TYPEDEF):
             check(t.name, t, "the name")
         elif kind == Kind.FUNC_PROTO:
             for p in t.params:
                 check(p.name, t, "a parameter named")
+
+
+def _check_identifier(name: str, t: BtfType, what: str, pattern: re.Pattern[str] = _IDENT
+                      ) -> None:
+    if not pattern.match(name) or (pattern is _IDENT and name in _C_KEYWORDS):
+        raise CorruptData(f"BTF type [{t.id}] ({t.kind.name}) has {what} {name[:80]!r}, "
+                          "which is not a C identifier")
 
 
 # -- the whole header -------------------------------------------------------------------------

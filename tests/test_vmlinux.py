@@ -236,6 +236,7 @@ def test_tiny_raw_btf(tmp_path: Path) -> None:
     (raw_btf(member_name=b"x;y"), "BTF type [2] (STRUCT) has a member named 'x;y', which is "
                                   "not a C identifier"),
     (raw_btf(member_name=b"2x"), "has a member named '2x', which is not a C identifier"),
+    (raw_btf(member_name=b"int"), "has a member named 'int', which is not a C identifier"),
     (b"not btf at all, but long enough", "BTF section has a bad magic number"),
     (b"\x7fELF" + bytes(60), "corrupt"),
 ])
