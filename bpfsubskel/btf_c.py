@@ -478,16 +478,15 @@ def check_names(btf: Btf) -> None:
     """Refuse BTF whose names would print as something other than C identifiers."""
     good: set[str] = {""}
 
-    def check(name: str, t: BtfType, what: str, pattern: re.Pattern[str] = _IDENT) -> None:
-        if name in good:
-            return
-        _check_identifier(name, t, what, pattern)
-        good.add(name)
+    def check(name: str, t: BtfType, what: str) -> None:
+        if name not in good:
+            _check_identifier(name, t, what)
+            good.add(name)
 
     for t in btf.types[1:]:
         kind = t.kind
-        if kind in (Kind.INT, Kind.FLOAT):
-            check(t.name, t, "the name", _BASE_TYPE_NAME)
+        if kind in (Kind.INT, Kind.FLOAT):  # few: not cached (`int` is no identifier)
+            _check_identifier(t.name, t, "the name", _BASE_TYPE_NAME)
         elif kind == Kind.TYPE_TAG:
             if not _TAG_TEXT.match(t.name):
                 raise CorruptData(f"BTF type [{t.id}] (TYPE_TAG) has the tag {t.name[:80]!r}, "
