@@ -153,16 +153,16 @@ class DeclPrinter:
                 self._emit_mods(stack, out)
                 keyword = "struct" if kind == Kind.STRUCT else "union"
                 out.append(self.struct_def(t, level) if not t.name
-                           else f"{keyword} {self._type_name(t)}")
+                           else f"{keyword} {self.type_name(t)}")
             elif kind in (Kind.ENUM, Kind.ENUM64):
                 self._emit_mods(stack, out)
-                out.append(self._anon_enum(t) if not t.name else f"enum {self._type_name(t)}")
+                out.append(self._anon_enum(t, level) if not t.name else f"enum {self.type_name(t)}")
             elif kind == Kind.FWD:
                 self._emit_mods(stack, out)
-                out.append(f"{'union' if t.kflag else 'struct'} {self._type_name(t)}")
+                out.append(f"{'union' if t.kflag else 'struct'} {self.type_name(t)}")
             elif kind == Kind.TYPEDEF:
                 self._emit_mods(stack, out)
-                out.append(self._type_name(t))
+                out.append(self.ident_name(t))
             elif kind == Kind.PTR:
                 out.append("*" if last_was_ptr else " *")
             elif kind == Kind.VOLATILE:
@@ -173,10 +173,7 @@ class DeclPrinter:
                 out.append(" restrict")
             elif kind == Kind.TYPE_TAG:
                 self._emit_mods(stack, out)
-                if t.kflag:
-                    out.append(f" __attribute__(({self._type_name(t)}))")
-                else:
-                    out.append(f' __attribute__((btf_type_tag("{c_string_body(t.name)}")))')
+                out.append(self._type_tag(t))
             elif kind == Kind.ARRAY:
                 self._drop_mods(stack)
                 if not stack:
@@ -224,7 +221,22 @@ class DeclPrinter:
     def _int_name(name: str) -> str:
         return "bool" if name == "_Bool" else name
 
-    def _anon_enum(self, t: BtfType) -> str:
+    # Hooks for a printer of whole headers (btf_c.py): libbpf's exact text and names.
+
+    def type_name(self, t: BtfType) -> str:
+        """The name printed for a named struct, union, enum or fwd (checked by the gate)."""
+        return self._type_name(t)
+
+    def ident_name(self, t: BtfType) -> str:
+        """The name printed for a typedef (checked by the gate)."""
+        return self._type_name(t)
+
+    def _type_tag(self, t: BtfType) -> str:
+        if t.kflag:
+            return f" __attribute__(({self._type_name(t)}))"
+        return f' __attribute__((btf_type_tag("{c_string_body(t.name)}")))'
+
+    def _anon_enum(self, t: BtfType, level: int) -> str:
         signed = t.kflag or any(e.value < 0 for e in t.enumerators)
         base = _INT_FOR_SIZE.get(t.size, "int")
         type_name = ("signed char" if base == "char" else base) if signed else f"unsigned {base}"
@@ -238,8 +250,8 @@ class DeclPrinter:
         btf = self.btf
         is_struct = t.kind == Kind.STRUCT
         packed = is_struct and self._is_packed(t)
-        name = f" {self._type_name(t)}" if t.name else ""
-        out = [("struct" if is_struct else "union") + name + " {"]
+        out = [("struct" if is_struct else "union") + (f" {self.type_name(t)}" if t.name else "")
+               + " {"]
         offset = 0
         prev_bitfield = False
         bits = 8 * t.size

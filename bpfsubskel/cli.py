@@ -25,6 +25,7 @@ COMMANDS = {
     "vm": "bpfsubskel.vm",
     "library": "bpfsubskel.library",
     "final": "bpfsubskel.final",
+    "vmlinux": "bpfsubskel.vmlinux",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
@@ -37,6 +38,7 @@ SUMMARIES = {
     "library": "one process per BPF library: link it and write its subskeleton",
     "final": "one process per final BPF object: link it, write its skeleton, check every "
              "library in it and write their harnesses",
+    "vmlinux": "write vmlinux.h from kernel BTF (bpftool btf dump ... format c without bpftool)",
 }
 
 

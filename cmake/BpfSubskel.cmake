@@ -17,6 +17,15 @@
 #     <name>_skel carries libbpf's include directory (skel_internal.h) but links
 #     neither libbpf nor libelf.
 #
+#   bpf_object(... DEPENDS <target>...)
+#     Generates the targets' headers (bpf_vmlinux_h) before compiling, with their
+#     directories on the include path.
+#
+#   bpf_vmlinux_h(<target> [BTF <file>])
+#     A target generating <target>/vmlinux.h (bpfsubskel vmlinux; bpftool btf dump ...
+#     format c) from kernel BTF: BTF <file> (raw BTF or an ELF file with .BTF), by default
+#     /sys/kernel/btf/vmlinux, the running kernel's. Pass it to bpf_object(DEPENDS).
+#
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
 #                   [TESTS <user_test.c>...] [KERNELS <version | image>...])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
@@ -236,7 +245,7 @@ endfunction()
 
 function(bpf_object name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON;LIGHT" "SKELETON_NAME;SKELETON_HEADER"
-                        "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS")
+                        "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS;DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_object(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -261,6 +270,19 @@ function(bpf_object name)
     get_filename_component(include "${include}" ABSOLUTE)
     list(APPEND includes "-I${include}")
   endforeach()
+  # Generated headers (bpf_vmlinux_h): made before compiling, their directories included.
+  set(generated)
+  foreach(dep IN LISTS arg_DEPENDS)
+    if(NOT TARGET ${dep})
+      message(FATAL_ERROR "bpf_object(${name}): DEPENDS names '${dep}', which is not a target")
+    endif()
+    get_target_property(header ${dep} BPF_GENERATED_HEADER)
+    if(header)
+      get_filename_component(header_dir "${header}" DIRECTORY)
+      list(APPEND includes "-I${header_dir}")
+      list(APPEND generated "${header}")
+    endif()
+  endforeach()
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf")
   file(MAKE_DIRECTORY "${dir}")  # Ninja makes output directories; Makefiles do not
   set(objects)
@@ -272,7 +294,7 @@ function(bpf_object name)
       OUTPUT "${object}"
       COMMAND "${BPFSUBSKEL_CLANG}" ${flags} ${includes} ${arg_COMPILE_OPTIONS}
               -MD -MF "${object}.d" -c "${source}" -o "${object}"
-      DEPENDS "${source}"
+      DEPENDS "${source}" ${generated}
       DEPFILE "${object}.d"
       COMMENT "Compiling BPF ${name}: ${stem}"
       VERBATIM COMMAND_EXPAND_LISTS)
@@ -283,6 +305,9 @@ function(bpf_object name)
   set(output "${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o")
   set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_OBJECT_PATHS "${output}=${name}")
   add_custom_target(${name} ALL DEPENDS "${output}")
+  if(arg_DEPENDS)
+    add_dependencies(${name} ${arg_DEPENDS})
+  endif()
   set_target_properties(${name} PROPERTIES BPF_OBJECT "${output}" BPF_LIBRARY ${arg_LIBRARY}
                         BPF_LIBRARIES "${arg_LIBRARIES}")
   set(inputs ${objects})
@@ -364,6 +389,31 @@ function(bpf_object name)
       endif()
     endforeach()
   endif()
+endfunction()
+
+# -- bpf_vmlinux_h ---------------------------------------------------------------------
+
+function(bpf_vmlinux_h target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "BTF" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "bpf_vmlinux_h(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  set(btf "/sys/kernel/btf/vmlinux")
+  if(arg_BTF)
+    get_filename_component(btf "${arg_BTF}" ABSOLUTE)
+  endif()
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}")
+  file(MAKE_DIRECTORY "${dir}")
+  add_custom_command(
+    OUTPUT "${dir}/vmlinux.h"
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel vmlinux --btf "${btf}" -o "${dir}/vmlinux.h"
+            --depfile "${dir}/vmlinux.h.d"
+    DEPENDS "${btf}"
+    DEPFILE "${dir}/vmlinux.h.d"
+    COMMENT "Generating ${target}/vmlinux.h from ${btf}"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS "${dir}/vmlinux.h")
+  set_target_properties(${target} PROPERTIES BPF_GENERATED_HEADER "${dir}/vmlinux.h")
 endfunction()
 
 # -- bpf_subskeleton ------------------------------------------------------------------

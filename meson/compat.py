@@ -117,6 +117,12 @@ def include_flags(state: Any, include_dirs: IncludeDirs) -> list[str]:
     return [f"-I{p}" for p in dict.fromkeys(map(os.path.normpath, paths)) if os.path.isdir(p)]
 
 
+def target_subdir(target: Any) -> str:
+    """The build subdirectory (relative to the build root) of a custom_target or one of
+    its outputs."""
+    return str(getattr(target, "target", target).get_subdir())
+
+
 def project_option(state: Any, name: str) -> Any:
     """get_option(name) if the project defines the option, else None."""
     try:

@@ -7,6 +7,10 @@ A thin layer over the `bpfsubskel` command line, mirroring the CMake functions:
     subskel.generate(bpf_library, name:, tests:, kernels:, install:, install_dir:)
                                                                   -> dependency
     subskel.skeleton(final_bpf_object)                            -> dependency
+    subskel.vmlinux_h(btf:, install:, install_dir:)               -> vmlinux.h target
+
+A generated header among bpf_object()'s sources (vmlinux_h(), any custom_target making
+.h files) is made before compiling, and its build directory is on the include path.
 
 For every (library passed to generate(), final object linking it) pair, declared in
 either order, it adds a build-time `bpfsubskel check`, a harness executable
@@ -130,6 +134,7 @@ class SubskelModule(compat.NewExtensionModule):
             "bpf_object": self.bpf_object,
             "generate": self.generate,
             "skeleton": self.skeleton,
+            "vmlinux_h": self.vmlinux_h,
         })
 
     # -- tools, found once per configure ------------------------------------------------
@@ -192,6 +197,10 @@ class SubskelModule(compat.NewExtensionModule):
                 raise InvalidArguments(
                     f"subskel.bpf_object: source {outputs} is not a .c file, .o file or "
                     "generated header")
+        for header in headers:  # commands run in the build root: a relative -I
+            include = f"-I{compat.target_subdir(header) or '.'}"
+            if include not in flags:
+                flags.insert(len(tools.bpf_flags), include)
         stems: set[str] = set()
         for source in c_sources:
             stem = os.path.basename(source.fname).removesuffix(".c").removesuffix(".bpf")
@@ -246,6 +255,28 @@ class SubskelModule(compat.NewExtensionModule):
             command=[self._tools(state).bpfsubskel, "skel", "@INPUT@", "-o", "@OUTPUT@",
                      "--name", name, "--depfile", "@DEPFILE@", *(["-L"] if light else [])],
             depfile=f"{output}.d", build_by_default=False)
+
+    # -- vmlinux_h --------------------------------------------------------------------------
+
+    @typed_pos_args("subskel.vmlinux_h")
+    @typed_kwargs(
+        "subskel.vmlinux_h",
+        KwargInfo("btf", (str, File, CustomTarget, CustomTargetIndex),
+                  default="/sys/kernel/btf/vmlinux"),
+        KwargInfo("install", bool, default=False),
+        KwargInfo("install_dir", (str, NoneType), default=None),
+    )
+    def vmlinux_h(self, state: Any, args: tuple[()], kwargs: dict[str, Any]
+                  ) -> ModuleReturnValue:
+        """vmlinux.h from kernel BTF (raw, or an ELF file's .BTF), for bpf_object sources."""
+        btf = _as_file(state, kwargs["btf"])
+        target = compat.call(
+            state, "custom_target", "vmlinux.h", input=[btf], output=["vmlinux.h"],
+            command=[self._tools(state).bpfsubskel, "vmlinux", "--btf", "@INPUT@", "-o",
+                     "@OUTPUT@", "--depfile", "@DEPFILE@"],
+            depfile="vmlinux.h.d", build_by_default=True,
+            **_install_kwargs(state, kwargs, "includedir"))
+        return ModuleReturnValue(target, [])
 
     # -- generate --------------------------------------------------------------------------
 
