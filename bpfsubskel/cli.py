@@ -22,6 +22,7 @@ COMMANDS = {
     "check": "bpfsubskel.check",
     "harness": "bpfsubskel.harness",
     "vm": "bpfsubskel.vm",
+    "cflags": "bpfsubskel.cflags",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
@@ -31,6 +32,7 @@ SUMMARIES = {
     "check": "check statically that a BPF library works inside a final BPF object",
     "harness": "generate a test program checking a BPF library inside one final BPF object",
     "vm": "run a command as root inside a QEMU VM booting another kernel",
+    "cflags": "print the clang flags that compile BPF code for a target (one per line)",
 }
 
 
