@@ -41,6 +41,15 @@ none failed, 2 on a usage error or when the filters select no test.
 
 RUNTIME_HEADER = "bpfsubskel_test.h"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_PRELUDE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
+
+
+def check_prelude(header: str) -> None:
+    """A --prelude is printed inside #include "...": a plain relative header path."""
+    if not _PRELUDE.match(header) or ".." in header.split("/"):
+        raise InputError(header, "--prelude takes a header as #include names it: a relative "
+                                 "path of letters, digits, '_', '-', '+', '.' and '/' (no '..'; "
+                                 "add its directory to the include path)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the skeleton's header file (default: M.skel.h)")
     parser.add_argument("--test", action="append", default=[], metavar="USER.c",
                         help="a file of SUBSKEL_TEST(N, name) tests (repeatable)")
+    parser.add_argument("--prelude", action="append", default=[], metavar="HEADER",
+                        help="#include \"HEADER\" before the generated headers, for the types "
+                             "the library's globals name (repeatable; a relative path of "
+                             "letters, digits, '_', '-', '+', '.' and '/')")
     parser.add_argument("--no-runtime-header", action="store_true",
                         help="do not write bpfsubskel_test.h beside T.c; compile with "
                              "-I$(bpfsubskel --includedir) instead")
@@ -79,7 +92,7 @@ class SectionRow(NamedTuple):
 
 
 def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: str,
-                  final_header: str = "") -> dict[str, Any]:
+                  final_header: str = "", preludes: tuple[str, ...] = ()) -> dict[str, Any]:
     final_sections = {m.lookup_name: m for m in final.var_maps}
     sections = []
     seed = 0
@@ -97,6 +110,7 @@ def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: s
         "lib": lib_name,
         "final": final_name,
         "final_header": final_header or f"{final_name}.skel.h",
+        "preludes": list(preludes),
         "maps": [m.ident for m in lib.maps],
         "progs": [p.name for p in lib.programs],
         "sections": sections,
@@ -126,6 +140,8 @@ def command(args: argparse.Namespace) -> int:
     if not _HEADER_NAME.match(final_header):
         raise InputError(args.final, f"--final-header '{final_header}' is not a plain file "
                                      "name (letters, digits, '.', '_', '-')")
+    for header in args.prelude:
+        check_prelude(header)
     check_test_files(args.test)
     lib = load_object(args.library, werror=False)
     refuse_subskeleton_problem(lib, args.library)
@@ -134,7 +150,8 @@ def command(args: argparse.Namespace) -> int:
         raise InputError(args.final, final.open_error)
     with reading(args.final):
         text = render.render("harness.c.j2",
-                             **build_context(lib, final, lib_name, final_name, final_header))
+                             **build_context(lib, final, lib_name, final_name, final_header,
+                                             tuple(args.prelude)))
     extra = []
     if not args.no_runtime_header:
         runtime = (render.templates_dir() / RUNTIME_HEADER).read_text()
