@@ -181,7 +181,7 @@ def project(tmp_path: Path, body: str) -> Path:
 
 @pytest.mark.parametrize(("body", "args", "message"), [
     ("", ["-DBPFSUBSKEL_CLANG=/nonexistent/clang"], "clang not found"),
-    ("", ["-DBPFSUBSKEL_CLANG=/bin/true"], "/bin/true cannot target BPF"),
+    ("", ["-DBPFSUBSKEL_CLANG=/bin/true"], "/bin/true: this clang cannot target BPF"),
     ("bpf_object(app SOURCES lib.bpf.c LIBRARIES nolib)\n", [],
      "bpf_object(app): LIBRARIES names 'nolib', which is not a target"),
     ("bpf_subskeleton(s nolib)\n", [], "'nolib' is neither a BPF library target nor a .bpf.o"),
@@ -208,7 +208,8 @@ def test_libraries_and_finals_in_any_order(tmp_path: Path) -> None:
         "find_package(bpfsubskel CONFIG REQUIRED)\n"
         "bpf_object(counters LIBRARY SOURCES bpf/counters.bpf.c INCLUDE_DIRECTORIES include)\n"
         "add_subdirectory(finals)\n"
-        "bpf_subskeleton(counters_subskel counters)\n"
+        "bpf_subskeleton(counters_subskel counters TEST_HEADERS counters_types.h\n"
+        "                TEST_INCLUDE_DIRECTORIES include)\n"
         "bpf_object(packets SOURCES bpf/packets.bpf.c LIBRARIES counters)\n")
     configure(source, tmp_path / "build", "-G", "Ninja")
     steps = build(tmp_path / "build")
