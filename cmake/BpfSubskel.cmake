@@ -161,8 +161,10 @@ function(_bpfsubskel_find_libbpf)
                           "and pkg-config (Debian: apt-get install libbpf-dev pkg-config), or "
                           "set BPFSUBSKEL_LIBBPF=none to link or load libbpf yourself")
     endif()
+    set(real bpfsubskel::libbpf)
     if(BPFSUBSKEL_LIBBPF STREQUAL "shared")
       add_library(bpfsubskel::libbpf ALIAS PkgConfig::BPFSUBSKEL_PC_LIBBPF)
+      set(real PkgConfig::BPFSUBSKEL_PC_LIBBPF)  # try_compile takes no ALIAS
     else()
       pkg_get_variable(libdir libbpf libdir)
       find_library(archive NAMES libbpf.a NO_CACHE
@@ -186,7 +188,7 @@ function(_bpfsubskel_find_libbpf)
     if(CMAKE_CROSSCOMPILING AND CMAKE_C_COMPILER)
       # pkg-config may well have answered for the build machine: link it for the target.
       include(CheckCSourceCompiles)
-      set(CMAKE_REQUIRED_LIBRARIES bpfsubskel::libbpf)
+      set(CMAKE_REQUIRED_LIBRARIES ${real})
       set(CMAKE_REQUIRED_QUIET ON)
       unset(BPFSUBSKEL_LIBBPF_LINKS CACHE)
       check_c_source_compiles("#include <bpf/libbpf.h>
