@@ -520,10 +520,11 @@ def _libbpf(state: Any) -> tuple[Any, Any]:
     if choice not in LIBBPF_CHOICES:
         raise InvalidArguments(f"subskel: option subskel_libbpf is {choice!r}; use one of "
                                f"{', '.join(LIBBPF_CHOICES)}")
-    libbpf = compat.call(state, "dependency", "libbpf", required=False,
-                         static=choice == "static")
+    libbpf = compat.call(state, "dependency", "libbpf", required=False)
     if choice == "none":
         return compat.call(state, "declare_dependency"), libbpf if libbpf.found() else None
+    if libbpf.found() and choice == "static":
+        libbpf = _static_libbpf(state, libbpf)
     if not libbpf.found():
         cross = " for the host machine (a cross file's [binaries] pkg-config)" \
             if not compat.can_run_host_binaries(state) else ""
@@ -532,6 +533,31 @@ def _libbpf(state: Any) -> tuple[Any, Any]:
             "pkg-config (Debian: apt-get install libbpf-dev pkg-config), or set the project "
             "option subskel_libbpf to none to link or load libbpf yourself")
     return libbpf, libbpf
+
+
+def _static_libbpf(state: Any, libbpf: Any) -> Any:
+    """libbpf.a, and the libraries of its .pc's Requires.private (shared, as CMake's
+    choice: `dependency(static: true)` would take every one static, and Debian 13's
+    libelf.a does not link from its .pc)."""
+    libdir = libbpf.get_variable(pkgconfig="libdir")
+    archive = os.path.join(libdir, "libbpf.a")
+    if not os.path.isfile(archive):
+        raise InvalidArguments(f"subskel: subskel_libbpf is static but {archive} does not "
+                               "exist; install libbpf's static library (Debian's libbpf-dev "
+                               "has it) or choose shared")
+    pc = os.path.join(libbpf.get_variable(pkgconfig="pcfiledir"), "libbpf.pc")
+    try:
+        with open(pc) as f:
+            text = f.read()
+    except OSError as e:
+        raise InvalidArguments(f"subskel: cannot read {pc}: {e.strerror}") from None
+    line = re.search(r"^Requires\.private:(.*)$", text, re.M)
+    names = re.sub(r"[<>=!]+\s*\S+", "", line.group(1)).replace(",", " ").split() if line \
+        else []
+    return compat.call(
+        state, "declare_dependency", link_args=[archive],
+        dependencies=[libbpf.get_partial_dependency(compile_args=True, includes=True),
+                      *(compat.call(state, "dependency", name) for name in names)])
 
 
 def _runtime_include(bpfsubskel: list[str]) -> str:
