@@ -16,8 +16,13 @@ cd "$(dirname "$0")"
 job="${1:-}"
 case "$job" in demo|test|test-trixie) ;; *) echo "usage: $0 demo|test|test-trixie" >&2; exit 2 ;; esac
 
+# Debian's cross compilers (with the targets' linux-libc-dev-*-cross and libc headers):
+# BPF objects and generated headers for other machines (test_cflags, test_cross_builds).
+cross_packages=(gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-riscv64-linux-gnu
+                gcc-powerpc64le-linux-gnu libc6-dev-arm64-cross libc6-dev-s390x-cross
+                libc6-dev-riscv64-cross libc6-dev-ppc64el-cross)
 apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++ bpftool
-              python3 python3-venv meson)
+              python3 python3-venv meson "${cross_packages[@]}")
 # bpfsubskel vm: QEMU, a static busybox for its initramfs, zstd for newer Debian kernels.
 # Its tests are host-tier only, so the Debian 13 chroot goes without.
 [ "${BPFSUBSKEL_TOOLCHAIN_TIER:-1}" = 2 ] || apt_packages+=(qemu-system-x86 busybox-static zstd)
@@ -46,7 +51,7 @@ if [ "$job" = test-trixie ]; then
         exec $sudo env BPFSUBSKEL_IN_NAMESPACE=1 unshare --mount --propagation private "$0" "$@"
     fi
     trixie_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make gcc g++
-                     bpftool python3 python3-venv meson ca-certificates)
+                     bpftool python3 python3-venv meson ca-certificates "${cross_packages[@]}")
     copy_host_config() {  # apt and pip inside reach the registries the host reaches
         cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
         mkdir -p "$root/etc/ssl/certs"

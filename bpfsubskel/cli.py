@@ -26,6 +26,7 @@ COMMANDS = {
     "library": "bpfsubskel.library",
     "final": "bpfsubskel.final",
     "vmlinux": "bpfsubskel.vmlinux",
+    "cflags": "bpfsubskel.cflags",
 }
 # One-line summaries, kept here so `--help` does not import every command module.
 SUMMARIES = {
@@ -39,6 +40,7 @@ SUMMARIES = {
     "final": "one process per final BPF object: link it, write its skeleton, check every "
              "library in it and write their harnesses",
     "vmlinux": "write vmlinux.h from kernel BTF (bpftool btf dump ... format c without bpftool)",
+    "cflags": "print the clang flags that compile BPF code for a target (one per line)",
 }
 
 

@@ -42,6 +42,15 @@ none failed, 2 on a usage error or when the filters select no test.
 
 RUNTIME_HEADER = "bpfsubskel_test.h"
 _HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_PRELUDE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
+
+
+def check_prelude(header: str) -> None:
+    """A --prelude is printed inside #include "...": a plain relative header path."""
+    if not _PRELUDE.match(header) or ".." in header.split("/"):
+        raise InputError(header, "--prelude takes a header as #include names it: a relative "
+                                 "path of letters, digits, '_', '-', '+', '.' and '/' (no '..'; "
+                                 "add its directory to the include path)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the skeleton's header file (default: M.skel.h)")
     parser.add_argument("--test", action="append", default=[], metavar="USER.c",
                         help="a file of SUBSKEL_TEST(N, name) tests (repeatable)")
+    parser.add_argument("--prelude", action="append", default=[], metavar="HEADER",
+                        help="#include \"HEADER\" before the generated headers, for the types "
+                             "the library's globals name (repeatable; a relative path of "
+                             "letters, digits, '_', '-', '+', '.' and '/')")
     parser.add_argument("--no-runtime-header", action="store_true",
                         help="do not write bpfsubskel_test.h beside T.c; compile with "
                              "-I$(bpfsubskel --includedir) instead")
@@ -80,7 +93,7 @@ class SectionRow(NamedTuple):
 
 
 def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: str,
-                  final_header: str = "") -> dict[str, Any]:
+                  final_header: str = "", preludes: tuple[str, ...] = ()) -> dict[str, Any]:
     final_sections = {m.lookup_name: m for m in final.var_maps}
     sections = []
     seed = 0
@@ -98,6 +111,7 @@ def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: s
         "lib": lib_name,
         "final": final_name,
         "final_header": final_header or f"{final_name}.skel.h",
+        "preludes": list(preludes),
         "maps": [m.ident for m in lib.maps],
         "progs": [p.name for p in lib.programs],
         "sections": sections,
@@ -133,13 +147,14 @@ def pair_names(lib_path: str, final_path: str, lib_name: Optional[str],
 
 
 def generate(lib: BpfObject, final: BpfObject, final_path: str, lib_name: str,
-             final_name: str, final_header: str) -> str:
+             final_name: str, final_header: str, prelude: tuple[str, ...] = ()) -> str:
     """The harness C text of one pair (`lib` already vetted for subskeletons)."""
     if final.open_error:  # its skeleton could not be generated either
         raise InputError(final_path, final.open_error)
     with reading(final_path):
         return render.render("harness.c.j2",
-                             **build_context(lib, final, lib_name, final_name, final_header))
+                             **build_context(lib, final, lib_name, final_name, final_header,
+                                             prelude))
 
 
 def runtime_header(output: str) -> tuple[str, str]:
@@ -162,11 +177,14 @@ def command(args: argparse.Namespace) -> int:
     check_output_name(args.output)
     lib_name, final_name, final_header = pair_names(
         args.library, args.final, args.lib_name, args.final_name, args.final_header)
+    for header in args.prelude:
+        check_prelude(header)
     check_test_files(args.test)
     lib = load_object(args.library, werror=False)
     refuse_subskeleton_problem(lib, args.library)
     final = load_object(args.final, werror=False)
-    text = generate(lib, final, args.final, lib_name, final_name, final_header)
+    text = generate(lib, final, args.final, lib_name, final_name, final_header,
+                    tuple(args.prelude))
     extra = [] if args.no_runtime_header else [runtime_header(args.output)]
     finish(args.output, text, args.depfile, [args.library, args.final, *args.test],
            extra=extra)

@@ -27,7 +27,9 @@
 #     /sys/kernel/btf/vmlinux, the running kernel's. Pass it to bpf_object(DEPENDS).
 #
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
-#                   [TESTS <user_test.c>...] [KERNELS <version | image>...])
+#                   [TESTS <user_test.c>...] [KERNELS <version | image>...]
+#                   [TEST_HEADERS <header>...] [TEST_INCLUDE_DIRECTORIES <dir>...]
+#                   [TEST_LINK_LIBRARIES <lib>...])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
 #     directory and libbpf. For every final object linking the library, declared before
 #     or after this call: a build-time `bpfsubskel check`, a harness executable
@@ -36,6 +38,18 @@
 #     cache variable BPFSUBSKEL_KERNELS), a test <lib>_in_<final>@<kernel> (LABELS vm)
 #     runs the same harness in `bpfsubskel vm --kernel <kernel>`; a kernel that cannot
 #     be had (fetched at test time) skips, and fails under BPFSUBSKEL_REQUIRE_LOAD=1.
+#     TEST_HEADERS are included (#include "<header>") before the generated headers in
+#     every harness (the types the library's globals name); TEST_INCLUDE_DIRECTORIES and
+#     TEST_LINK_LIBRARIES are added to the harness executables (and so to TESTS).
+#     Cross compiling without CMAKE_CROSSCOMPILING_EMULATOR, harnesses are not built or
+#     registered (they could not run); the build-time check still runs.
+#
+#   BPFSUBSKEL_LIBBPF (cache: shared, static or none): what bpfsubskel::libbpf, and so
+#     every subskeleton and skeleton target, links: pkg-config's libbpf, libbpf.a with
+#     `pkg-config --static`'s libraries, or nothing (the project links or dlopens its own
+#     libbpf; harnesses then link the system's shared libbpf, or are not built).
+#   BPF objects are compiled for the target (CMAKE_SYSTEM_PROCESSOR, byte order, the C
+#     compiler's asm/types.h directory) with the clang and flags `bpfsubskel cflags` gives.
 include_guard(GLOBAL)
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.20...3.31)
@@ -75,83 +89,145 @@ function(_bpfsubskel_find_python)
     "set BPFSUBSKEL_PYTHON to the python3 where `pip install bpfsubskel` was run")
 endfunction()
 
-function(_bpfsubskel_find_clang)
-  if(NOT BPFSUBSKEL_CLANG)
-    find_program(BPFSUBSKEL_CLANG NAMES clang clang-19 clang-18 clang-17 clang-16 clang-15
-                 clang-14 DOC "clang that compiles BPF objects")
+# How BPF code is compiled for this build's target, asked once per configure of
+# `bpfsubskel cflags` (the one definition, shared with Meson): the clang (BPFSUBSKEL_CLANG
+# if set) and its flags, in the global property BPFSUBSKEL_BPF_COMMAND. It also fails
+# when this machine's libbpf cannot link objects of the target's byte order.
+function(_bpfsubskel_bpf_command)
+  set(lang C)
+  if(NOT CMAKE_C_COMPILER AND CMAKE_CXX_COMPILER)
+    set(lang CXX)
   endif()
-  if(NOT BPFSUBSKEL_CLANG OR NOT EXISTS "${BPFSUBSKEL_CLANG}")
-    message(FATAL_ERROR "bpfsubskel: clang not found (BPFSUBSKEL_CLANG=${BPFSUBSKEL_CLANG}); "
-                        "install clang (Debian: apt-get install clang) or set BPFSUBSKEL_CLANG")
+  if(CMAKE_${lang}_BYTE_ORDER STREQUAL "BIG_ENDIAN")
+    set(endian big)
+  elseif(CMAKE_${lang}_BYTE_ORDER STREQUAL "LITTLE_ENDIAN")
+    set(endian little)
+  else()
+    message(FATAL_ERROR "bpfsubskel: the target's byte order is unknown; enable C before "
+                        "find_package(bpfsubskel) (project(<name> C))")
   endif()
-  execute_process(COMMAND "${BPFSUBSKEL_CLANG}" -print-targets
-                  OUTPUT_VARIABLE targets RESULT_VARIABLE failed ERROR_QUIET)
-  if(failed OR NOT targets MATCHES "[ \t]bpf[ \t]")
-    message(FATAL_ERROR "bpfsubskel: ${BPFSUBSKEL_CLANG} cannot target BPF; install a clang "
-                        "built with the BPF backend (Debian's clang is) or set BPFSUBSKEL_CLANG")
+  set(args --cpu-family "${CMAKE_SYSTEM_PROCESSOR}" --endian ${endian} --with-clang
+      --check-link)
+  if(BPFSUBSKEL_CLANG)
+    list(APPEND args "--clang=${BPFSUBSKEL_CLANG}")
   endif()
+  if(CMAKE_${lang}_COMPILER)
+    list(APPEND args "--cc=${CMAKE_${lang}_COMPILER}")
+    if(CMAKE_${lang}_COMPILER_TARGET)  # clang as the C compiler: its --target
+      list(APPEND args "--cc=--target=${CMAKE_${lang}_COMPILER_TARGET}")
+    endif()
+  endif()
+  if(CMAKE_SYSROOT)
+    list(APPEND args "--sysroot=${CMAKE_SYSROOT}")
+  endif()
+  execute_process(COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel cflags ${args}
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE failed)
+  string(STRIP "${err}" err)
+  if(failed)
+    message(FATAL_ERROR "${err}")
+  elseif(err)
+    message(WARNING "${err}")
+  endif()
+  string(REPLACE ";" "\\;" out "${out}")
+  string(REGEX REPLACE "\n$" "" out "${out}")
+  string(REPLACE "\n" ";" command "${out}")
+  list(GET command 0 clang)
+  set(BPFSUBSKEL_CLANG "${clang}" CACHE FILEPATH "clang that compiles BPF objects")
+  set_property(GLOBAL PROPERTY BPFSUBSKEL_BPF_COMMAND "${command}")
 endfunction()
 
+# libbpf for the code including generated headers, as BPFSUBSKEL_LIBBPF says: the
+# target bpfsubskel::libbpf (shared: pkg-config's libbpf; static: libbpf.a and its
+# `pkg-config --static` libraries; none: empty, the project adds its libbpf to it or
+# loads libbpf itself), and _bpfsubskel_harness_libbpf, what the harnesses link (none:
+# the system's shared libbpf when pkg-config finds one, else no harnesses).
 function(_bpfsubskel_find_libbpf)
   if(TARGET bpfsubskel::libbpf)
     return()
   endif()
+  if(NOT BPFSUBSKEL_LIBBPF MATCHES "^(shared|static|none)$")
+    message(FATAL_ERROR "bpfsubskel: BPFSUBSKEL_LIBBPF is '${BPFSUBSKEL_LIBBPF}'; set it to "
+                        "shared, static or none")
+  endif()
   find_package(PkgConfig QUIET)
   if(PkgConfig_FOUND)
-    pkg_check_modules(BPFSUBSKEL_LIBBPF QUIET IMPORTED_TARGET GLOBAL libbpf)
+    pkg_check_modules(BPFSUBSKEL_PC_LIBBPF QUIET IMPORTED_TARGET GLOBAL libbpf)
   endif()
-  if(NOT BPFSUBSKEL_LIBBPF_FOUND)
-    message(FATAL_ERROR "bpfsubskel: libbpf not found through pkg-config; install libbpf-dev "
-                        "and pkg-config (Debian: apt-get install libbpf-dev pkg-config)")
+  set(harness_libbpf)
+  if(BPFSUBSKEL_LIBBPF STREQUAL "none")
+    add_library(bpfsubskel::libbpf INTERFACE IMPORTED GLOBAL)
+    if(BPFSUBSKEL_PC_LIBBPF_FOUND)
+      set(harness_libbpf PkgConfig::BPFSUBSKEL_PC_LIBBPF)
+    endif()
+  else()
+    set(where "pkg-config")
+    if(CMAKE_CROSSCOMPILING)
+      set(where "pkg-config for the target (${CMAKE_SYSTEM_PROCESSOR}; PKG_CONFIG_LIBDIR, "
+                "PKG_CONFIG_SYSROOT_DIR or PKG_CONFIG_EXECUTABLE name the target's)")
+    endif()
+    if(NOT BPFSUBSKEL_PC_LIBBPF_FOUND)
+      message(FATAL_ERROR "bpfsubskel: libbpf not found through ${where}; install libbpf-dev "
+                          "and pkg-config (Debian: apt-get install libbpf-dev pkg-config), or "
+                          "set BPFSUBSKEL_LIBBPF=none to link or load libbpf yourself")
+    endif()
+    set(real bpfsubskel::libbpf)
+    if(BPFSUBSKEL_LIBBPF STREQUAL "shared")
+      add_library(bpfsubskel::libbpf ALIAS PkgConfig::BPFSUBSKEL_PC_LIBBPF)
+      set(real PkgConfig::BPFSUBSKEL_PC_LIBBPF)  # try_compile takes no ALIAS
+    else()
+      pkg_get_variable(libdir libbpf libdir)
+      find_library(archive NAMES libbpf.a NO_CACHE
+                   HINTS ${BPFSUBSKEL_PC_LIBBPF_STATIC_LIBRARY_DIRS} "${libdir}")
+      if(NOT archive)
+        message(FATAL_ERROR "bpfsubskel: BPFSUBSKEL_LIBBPF=static but libbpf.a is not in "
+                            "${libdir} (from ${where}); install libbpf's static library "
+                            "(Debian's libbpf-dev has it) or set BPFSUBSKEL_LIBBPF=shared")
+      endif()
+      set(others ${BPFSUBSKEL_PC_LIBBPF_STATIC_LIBRARIES})
+      list(REMOVE_ITEM others bpf)
+      add_library(bpfsubskel::libbpf INTERFACE IMPORTED GLOBAL)
+      set_target_properties(bpfsubskel::libbpf PROPERTIES
+        INTERFACE_INCLUDE_DIRECTORIES "${BPFSUBSKEL_PC_LIBBPF_STATIC_INCLUDE_DIRS}"
+        INTERFACE_COMPILE_OPTIONS "${BPFSUBSKEL_PC_LIBBPF_STATIC_CFLAGS_OTHER}"
+        INTERFACE_LINK_LIBRARIES "${archive};${others}"
+        INTERFACE_LINK_DIRECTORIES "${BPFSUBSKEL_PC_LIBBPF_STATIC_LIBRARY_DIRS}"
+        INTERFACE_LINK_OPTIONS "${BPFSUBSKEL_PC_LIBBPF_STATIC_LDFLAGS_OTHER}")
+    endif()
+    set(harness_libbpf bpfsubskel::libbpf)
+    if(CMAKE_CROSSCOMPILING AND CMAKE_C_COMPILER)
+      # pkg-config may well have answered for the build machine: link it for the target.
+      include(CheckCSourceCompiles)
+      set(CMAKE_REQUIRED_LIBRARIES ${real})
+      set(CMAKE_REQUIRED_QUIET ON)
+      unset(BPFSUBSKEL_LIBBPF_LINKS CACHE)
+      check_c_source_compiles("#include <bpf/libbpf.h>
+int main(void) { return (int)libbpf_major_version(); }" BPFSUBSKEL_LIBBPF_LINKS)
+      if(NOT BPFSUBSKEL_LIBBPF_LINKS)
+        message(FATAL_ERROR "bpfsubskel: the libbpf found through ${where} does not link for "
+                            "${CMAKE_SYSTEM_PROCESSOR} (${BPFSUBSKEL_PC_LIBBPF_LINK_LIBRARIES}); "
+                            "install the target's libbpf and point pkg-config at it, or set "
+                            "BPFSUBSKEL_LIBBPF=none to link or load libbpf yourself")
+      endif()
+    endif()
   endif()
-  add_library(bpfsubskel::libbpf ALIAS PkgConfig::BPFSUBSKEL_LIBBPF)
+  set_property(GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF "${harness_libbpf}")
 endfunction()
 
-# clang flags for BPF objects of this build's target: byte order, __TARGET_ARCH_*,
-# and the multiarch include directory (asm/types.h) on Debian-like systems.
+# The clang command compiling BPF objects for this build's target.
 function(_bpfsubskel_bpf_flags out)
-  set(target bpfel)
-  if(CMAKE_C_BYTE_ORDER STREQUAL "BIG_ENDIAN")
-    set(target bpfeb)
-  endif()
-  string(TOLOWER "${CMAKE_SYSTEM_PROCESSOR}" cpu)
-  if(cpu MATCHES "^(x86_64|amd64|i.86)$")
-    set(arch x86)
-  elseif(cpu MATCHES "^(aarch64|arm64)")
-    set(arch arm64)
-  elseif(cpu MATCHES "^arm")
-    set(arch arm)
-  elseif(cpu MATCHES "^(ppc|powerpc)")
-    set(arch powerpc)
-  elseif(cpu MATCHES "^s390")
-    set(arch s390)
-  elseif(cpu MATCHES "^riscv")
-    set(arch riscv)
-  elseif(cpu MATCHES "^loongarch")
-    set(arch loongarch)
-  elseif(cpu MATCHES "^mips")
-    set(arch mips)
-  else()
-    set(arch "${cpu}")
-  endif()
-  set(flags -target ${target} -g -O2 -D__TARGET_ARCH_${arch})
-  set(multiarch "${CMAKE_LIBRARY_ARCHITECTURE}")
-  if(NOT multiarch)
-    execute_process(COMMAND gcc -print-multiarch OUTPUT_VARIABLE multiarch
-                    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-  endif()
-  if(multiarch AND IS_DIRECTORY "/usr/include/${multiarch}")
-    list(APPEND flags "-I/usr/include/${multiarch}")
-  endif()
-  set(${out} "${flags}" PARENT_SCOPE)
+  get_property(command GLOBAL PROPERTY BPFSUBSKEL_BPF_COMMAND)
+  set(${out} "${command}" PARENT_SCOPE)
 endfunction()
 
 set(BPFSUBSKEL_KERNELS "" CACHE STRING
     "Kernels (5.10, 6.1, 6.12 or image paths) every harness also runs on, in bpfsubskel vm")
 set(BPFSUBSKEL_VM_TIMEOUT 300 CACHE STRING "Seconds a harness may run in bpfsubskel vm")
+set(BPFSUBSKEL_LIBBPF shared CACHE STRING
+    "libbpf for code using the generated headers: shared, static, or none (the project links or loads libbpf itself)")
+set_property(CACHE BPFSUBSKEL_LIBBPF PROPERTY STRINGS shared static none)
 
 _bpfsubskel_find_python()
-_bpfsubskel_find_clang()
+_bpfsubskel_bpf_command()
 _bpfsubskel_find_libbpf()
 
 # -- helpers --------------------------------------------------------------------------
@@ -196,6 +272,10 @@ function(_bpfsubskel_add_harness subskel lib final)
   get_target_property(lib_object ${subskel} BPF_SUBSKEL_OBJECT)
   get_target_property(lib_c ${subskel} BPF_SUBSKEL_NAME)
   get_target_property(tests ${subskel} BPF_SUBSKEL_TESTS)
+  get_target_property(test_headers ${subskel} BPF_SUBSKEL_TEST_HEADERS)
+  get_target_property(test_includes ${subskel} BPF_SUBSKEL_TEST_INCLUDE_DIRECTORIES)
+  get_target_property(test_libraries ${subskel} BPF_SUBSKEL_TEST_LINK_LIBRARIES)
+  get_target_property(subskel_include ${subskel} BPF_SUBSKEL_INCLUDE_DIR)
   get_target_property(final_object ${final} BPF_OBJECT)
   _bpfsubskel_c_name(final_c ${final})
   set(pair "${lib}_in_${final}")
@@ -205,6 +285,9 @@ function(_bpfsubskel_add_harness subskel lib final)
   foreach(test IN LISTS tests)
     list(APPEND test_args --test "${test}")
   endforeach()
+  foreach(header IN LISTS test_headers)
+    list(APPEND test_args --prelude "${header}")
+  endforeach()
   add_custom_command(
     OUTPUT "${dir}/check.stamp"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel check "${lib_object}" "${final_object}"
@@ -212,6 +295,23 @@ function(_bpfsubskel_add_harness subskel lib final)
     DEPENDS "${lib_object}" "${final_object}"
     COMMENT "Checking BPF library ${lib} inside ${final}"
     VERBATIM)
+  # A harness runs on the target: not built when cross compiling without an emulator
+  # (CMAKE_CROSSCOMPILING_EMULATOR), nor without a libbpf to link (BPFSUBSKEL_LIBBPF=none
+  # and none found); the build-time check still runs.
+  get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
+  set(why_not)
+  if(CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
+    set(why_not "cross compiling for ${CMAKE_SYSTEM_PROCESSOR} without "
+                "CMAKE_CROSSCOMPILING_EMULATOR")
+  elseif(NOT harness_libbpf)
+    set(why_not "BPFSUBSKEL_LIBBPF=none and pkg-config finds no libbpf for the harness")
+  endif()
+  if(why_not)
+    add_custom_target(${pair}_check ALL DEPENDS "${dir}/check.stamp")
+    add_dependencies(${pair}_check ${final} ${lib})
+    message(STATUS "bpfsubskel: no harness test ${pair}: ${why_not}")
+    return()
+  endif()
   _bpfsubskel_skeleton_command("${final_object}" ${final_c} "${dir}" "${final_c}.skel.h"
                                "Generating skeleton of ${final} for the ${pair} harness")
   add_custom_command(
@@ -224,8 +324,10 @@ function(_bpfsubskel_add_harness subskel lib final)
     COMMENT "Generating test harness ${pair}"
     VERBATIM)
   add_executable(${pair}_harness "${dir}/${pair}.test.c" "${dir}/${final_c}.skel.h" ${tests})
-  target_include_directories(${pair}_harness PRIVATE "${dir}")
-  target_link_libraries(${pair}_harness PRIVATE ${subskel})
+  target_include_directories(${pair}_harness PRIVATE "${dir}" "${subskel_include}"
+                             ${test_includes})
+  target_link_libraries(${pair}_harness PRIVATE ${harness_libbpf} ${test_libraries})
+  add_dependencies(${pair}_harness ${subskel}_header)
   add_dependencies(${pair}_harness ${final} ${lib})
   add_test(NAME ${pair} COMMAND ${pair}_harness)
   set_tests_properties(${pair} PROPERTIES SKIP_RETURN_CODE 77)
@@ -292,7 +394,7 @@ function(bpf_object name)
     set(object "${dir}/${stem}.o")
     add_custom_command(
       OUTPUT "${object}"
-      COMMAND "${BPFSUBSKEL_CLANG}" ${flags} ${includes} ${arg_COMPILE_OPTIONS}
+      COMMAND ${flags} ${includes} ${arg_COMPILE_OPTIONS}
               -MD -MF "${object}.d" -c "${source}" -o "${object}"
       DEPENDS "${source}" ${generated}
       DEPFILE "${object}.d"
@@ -419,7 +521,8 @@ endfunction()
 # -- bpf_subskeleton ------------------------------------------------------------------
 
 function(bpf_subskeleton target lib)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "NAME" "TESTS;KERNELS")
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "NAME"
+                        "TESTS;KERNELS;TEST_HEADERS;TEST_INCLUDE_DIRECTORIES;TEST_LINK_LIBRARIES")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_subskeleton(${target}): unknown arguments: "
                         "${arg_UNPARSED_ARGUMENTS}")
@@ -471,6 +574,11 @@ function(bpf_subskeleton target lib)
     get_filename_component(test "${test}" ABSOLUTE)
     list(APPEND tests "${test}")
   endforeach()
+  set(test_includes)
+  foreach(include IN LISTS arg_TEST_INCLUDE_DIRECTORIES)
+    get_filename_component(include "${include}" ABSOLUTE)
+    list(APPEND test_includes "${include}")
+  endforeach()
 
   set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.include")
   set(header "${include_dir}/${c_name}.subskel.h")
@@ -494,6 +602,10 @@ function(bpf_subskeleton target lib)
   set_target_properties(${target} PROPERTIES BPF_SUBSKEL_OBJECT "${lib_object}"
                         BPF_SUBSKEL_NAME ${c_name} BPF_SUBSKEL_TESTS "${tests}"
                         BPF_SUBSKEL_KERNELS "${kernels}"
+                        BPF_SUBSKEL_INCLUDE_DIR "${include_dir}"
+                        BPF_SUBSKEL_TEST_HEADERS "${arg_TEST_HEADERS}"
+                        BPF_SUBSKEL_TEST_INCLUDE_DIRECTORIES "${test_includes}"
+                        BPF_SUBSKEL_TEST_LINK_LIBRARIES "${arg_TEST_LINK_LIBRARIES}"
                         BPF_SUBSKEL_LIBRARY "${lib_target}")
 
   if(lib_target)

@@ -21,6 +21,7 @@ from typing import Any
 try:
     from mesonbuild import build, mesonlib, mlog
     from mesonbuild.coredata import version as meson_version
+    from mesonbuild.dependencies import Dependency
     from mesonbuild.environment import Environment
     from mesonbuild.interpreter.interpreter import Interpreter
     from mesonbuild.interpreterbase import (
@@ -66,10 +67,12 @@ IncludeDirs = build.IncludeDirs
 NoneType = type(None)
 
 __all__ = [
-    "ContainerTypeInfo", "CustomTarget", "CustomTargetIndex", "ExternalProgram", "File",
+    "ContainerTypeInfo", "CustomTarget", "CustomTargetIndex", "Dependency", "ExternalProgram",
+    "File",
     "IncludeDirs", "InvalidArguments", "KwargInfo", "ModuleInfo", "ModuleReturnValue",
-    "NewExtensionModule", "NoneType", "call", "host_machine", "host_c_compiler",
-    "bpfsubskel_command", "file_path", "include_flags", "meson_version",
+    "NewExtensionModule", "NoneType", "call", "can_run_host_binaries", "host_machine",
+    "host_c_compiler", "host_sys_root",
+    "bpfsubskel_command", "file_path", "include_flags", "message", "meson_version",
     "noKwargs", "project_option", "typed_kwargs", "typed_pos_args", "warning",
 ]
 
@@ -89,6 +92,18 @@ def host_machine(state: Any) -> tuple[str, str]:
     """(cpu_family, endian) of the machine the BPF objects are built for."""
     host = state.environment.machines.host
     return host.cpu_family, host.endian
+
+
+def host_sys_root(state: Any) -> str:
+    """The cross file's `[properties] sys_root`, or ''."""
+    return state.environment.properties.host.get_sys_root() or ""
+
+
+def can_run_host_binaries(state: Any) -> bool:
+    """meson.can_run_host_binaries(): not cross, or cross with an exe_wrapper."""
+    env = state.environment
+    return not (env.is_cross_build() and env.need_exe_wrapper()
+                and getattr(env, "exe_wrapper", None) is None)
 
 
 def host_c_compiler(state: Any) -> list[str]:
@@ -133,3 +148,7 @@ def project_option(state: Any, name: str) -> Any:
 
 def warning(message: str) -> None:
     mlog.warning(message)
+
+
+def message(text: str) -> None:
+    mlog.log(text)

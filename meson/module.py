@@ -4,8 +4,8 @@ A thin layer over the `bpfsubskel` command line, mirroring the CMake functions:
 
     subskel.bpf_object(name, sources..., library:, libraries:, include_directories:,
                        c_args:, install:, install_dir:)          -> the .bpf.o target
-    subskel.generate(bpf_library, name:, tests:, kernels:, install:, install_dir:)
-                                                                  -> dependency
+    subskel.generate(bpf_library, name:, tests:, kernels:, test_headers:,
+                     test_dependencies:, install:, install_dir:)  -> dependency
     subskel.skeleton(final_bpf_object)                            -> dependency
     subskel.vmlinux_h(btf:, install:, install_dir:)               -> vmlinux.h target
 
@@ -17,8 +17,17 @@ either order, it adds a build-time `bpfsubskel check`, a harness executable
 `<lib>_in_<final>_harness` with the library's tests compiled in, and a test
 `<lib>_in_<final>` (exit status 77 = skipped). For every kernel in kernels: (default:
 the project's option subskel_kernels, if it defines one), a test `<lib>_in_<final>@<kernel>`
-in the suite `vm` runs the harness in `bpfsubskel vm --kernel <kernel>`. All Meson
-internals are in compat.py.
+in the suite `vm` runs the harness in `bpfsubskel vm --kernel <kernel>`. test_headers are
+included (#include "<header>") before the generated headers in the harnesses (the types
+the library's globals name); test_dependencies are the harnesses' (their include
+directories and libraries, also for tests:). A cross build that cannot run host binaries
+(no exe_wrapper) gets the checks but no harnesses.
+
+BPF objects are compiled with the clang and flags `bpfsubskel cflags` gives for the host
+machine (once per configure). The project option subskel_libbpf (shared, the default,
+static, or none: the project links or loads libbpf itself) chooses the libbpf the
+returned dependencies carry; harnesses link the shared one when it is none, or are not
+built. All Meson internals are in compat.py.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from .compat import (
     ContainerTypeInfo,
     CustomTarget,
     CustomTargetIndex,
+    Dependency,
     File,
     IncludeDirs,
     InvalidArguments,
@@ -47,16 +57,10 @@ from .compat import (
     typed_pos_args,
 )
 
-# Meson's cpu_family -> the kernel's __TARGET_ARCH_* name (bpf_tracing.h).
-TARGET_ARCH = {
-    "x86": "x86", "x86_64": "x86", "aarch64": "arm64", "arm": "arm", "ppc": "powerpc",
-    "ppc64": "powerpc", "s390": "s390", "s390x": "s390", "riscv32": "riscv",
-    "riscv64": "riscv", "loongarch64": "loongarch", "mips": "mips", "mips64": "mips",
-    "sparc64": "sparc",
-}
 VM_TIMEOUT = 300  # seconds a harness may take in `bpfsubskel vm`
-CLANG_NAMES = ["clang", *(f"clang-{v}" for v in range(21, 13, -1))]
+LIBBPF_CHOICES = ("shared", "static", "none")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_PRELUDE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
 BpfInput = Union[str, File, CustomTarget, CustomTargetIndex]
 
 
@@ -107,14 +111,16 @@ class Subskeleton:
     dependency: Any
     tests: list[File] = field(default_factory=list)
     kernels: list[str] = field(default_factory=list)  # also run the harnesses on these
+    test_headers: list[str] = field(default_factory=list)  # --prelude
+    test_dependencies: list[Any] = field(default_factory=list)
 
 
 @dataclass
 class Tools:
     bpfsubskel: Any  # ExternalProgram
-    clang: Any  # ExternalProgram
-    libbpf: Any  # Dependency
-    bpf_flags: list[str]
+    bpf_command: list[str]  # clang and its flags, from `bpfsubskel cflags`
+    libbpf: Any  # Dependency: what code using generated headers gets (subskel_libbpf)
+    harness_libbpf: Any  # Dependency the harnesses link, None: no harnesses
     runtime_include: str  # where bpfsubskel_test.h lives
 
 
@@ -142,10 +148,12 @@ class SubskelModule(compat.NewExtensionModule):
     def _tools(self, state: Any) -> Tools:
         if self.tools is None:
             bpfsubskel = compat.bpfsubskel_command(state)
-            clang = compat.call(state, "find_program", *CLANG_NAMES, native=True)
-            _check_clang_targets_bpf(clang.get_command())
-            libbpf = compat.call(state, "dependency", "libbpf")
-            self.tools = Tools(bpfsubskel, clang, libbpf, _bpf_flags(state),
+            # A machine file's `[binaries] clang` (or clang on PATH); else bpfsubskel looks.
+            clang = compat.call(state, "find_program", "clang", native=True, required=False)
+            command = _bpf_command(state, bpfsubskel.get_command(),
+                                   clang.get_command()[0] if clang.found() else None)
+            libbpf, harness_libbpf = _libbpf(state)
+            self.tools = Tools(bpfsubskel, command, libbpf, harness_libbpf,
                                _runtime_include(bpfsubskel.get_command()))
         return self.tools
 
@@ -174,7 +182,7 @@ class SubskelModule(compat.NewExtensionModule):
         libraries = [self._library(lib, "subskel.bpf_object", "libraries")
                      for lib in kwargs["libraries"]]
         tools = self._tools(state)
-        flags = list(tools.bpf_flags)
+        flags: list[str] = []
         for inc in kwargs["include_directories"]:
             if isinstance(inc, str):
                 inc = compat.call(state, "include_directories", inc)
@@ -211,7 +219,7 @@ class SubskelModule(compat.NewExtensionModule):
             output = f"{name}.{stem}.o"
             objects.append(compat.call(
                 state, "custom_target", output, input=[source], output=[output],
-                command=[tools.clang, *flags, "-MD", "-MF", "@DEPFILE@", "-c", "@INPUT@",
+                command=[*tools.bpf_command, *flags, "-MD", "-MF", "@DEPFILE@", "-c", "@INPUT@",
                          "-o", "@OUTPUT@"],
                 depfile=f"{output}.d", depends=headers))
 
@@ -287,6 +295,9 @@ class SubskelModule(compat.NewExtensionModule):
         KwargInfo("tests", ContainerTypeInfo(list, (str, File)), default=[], listify=True),
         KwargInfo("harness", bool, default=True),
         KwargInfo("kernels", (ContainerTypeInfo(list, str), NoneType), default=None),
+        KwargInfo("test_headers", ContainerTypeInfo(list, str), default=[], listify=True),
+        KwargInfo("test_dependencies", ContainerTypeInfo(list, Dependency), default=[],
+                  listify=True),
         KwargInfo("install", bool, default=False),
         KwargInfo("install_dir", (str, NoneType), default=None),
     )
@@ -308,11 +319,18 @@ class SubskelModule(compat.NewExtensionModule):
             raise InvalidArguments(f"subskel.generate: 'name' {name!r} {problem}; pass a valid "
                                    "C identifier")
         tests = [_as_file(state, t) for t in kwargs["tests"]]
-        if tests and (obj is None or not kwargs["harness"]):
+        harness_kwargs = [k for k in ("tests", "test_headers", "test_dependencies") if kwargs[k]]
+        if harness_kwargs and (obj is None or not kwargs["harness"]):
             raise InvalidArguments(
-                "subskel.generate: 'tests' run in the harnesses of the final objects linking "
-                "the library, so they need harness: true and a library made by "
-                "subskel.bpf_object(..., library: true)")
+                f"subskel.generate: {', '.join(map(repr, harness_kwargs))} are for the "
+                "harnesses of the final objects linking the library, so they need harness: "
+                "true and a library made by subskel.bpf_object(..., library: true)")
+        for header in kwargs["test_headers"]:
+            if not _PRELUDE.match(header) or ".." in header.split("/"):
+                raise InvalidArguments(
+                    f"subskel.generate: 'test_headers' {header!r} is not a header as #include "
+                    "names it (a relative path of letters, digits, '_', '-', '+', '.', '/'); "
+                    "put its directory in a test_dependencies include_directories")
 
         tools = self._tools(state)
         output = f"{name}.subskel.h"
@@ -328,7 +346,8 @@ class SubskelModule(compat.NewExtensionModule):
         if kernels is None:
             kernels = compat.project_option(state, "subskel_kernels") or []
         if obj is not None and kwargs["harness"]:
-            sub = Subskeleton(name, obj, dependency, tests, list(kernels))
+            sub = Subskeleton(name, obj, dependency, tests, list(kernels),
+                              list(kwargs["test_headers"]), list(kwargs["test_dependencies"]))
             self.subskeletons.append(sub)
             # Harnesses for final objects declared before this call.
             for final in [o for o in self.objects.values() if not o.library]:
@@ -419,15 +438,27 @@ class SubskelModule(compat.NewExtensionModule):
                            "no C compiler (add 'c' to project() languages)")
             return
         lib_target = sub.library.target
+        # A harness runs on the host machine: not built when it cannot run there (cross
+        # without an exe_wrapper), nor without a libbpf (subskel_libbpf=none, none found);
+        # the build-time check still runs.
+        why_not = ("this cross build cannot run host binaries (no exe_wrapper)"
+                   if not compat.can_run_host_binaries(state) else
+                   "subskel_libbpf is none and no libbpf was found for the harness"
+                   if tools.harness_libbpf is None else "")
         check = compat.call(
             state, "custom_target", f"{pair}.check", input=[lib_target, final.target],
             output=[f"{pair}.check"],
             command=[tools.bpfsubskel, "check", "@INPUT0@", "@INPUT1@", "--stamp", "@OUTPUT@",
                      "--depfile", "@DEPFILE@"],
             depfile=f"{pair}.check.d", build_by_default=True)
+        if why_not:
+            compat.message(f"subskel: no harness test {pair}: {why_not}")
+            return
         test_args = []
         for test in sub.tests:
             test_args += ["--test", compat.file_path(state, test)]
+        for header in sub.test_headers:
+            test_args += ["--prelude", header]
         source = compat.call(
             state, "custom_target", f"{pair}.test.c", input=[lib_target, final.target],
             output=[f"{pair}.test.c"],
@@ -438,7 +469,8 @@ class SubskelModule(compat.NewExtensionModule):
             depfile=f"{pair}.test.c.d", depends=[check], depend_files=sub.tests)
         program = compat.call(
             state, "executable", f"{pair}_harness", source, final.skeleton, *sub.tests,
-            dependencies=[sub.dependency], include_directories=[final.include_dirs],
+            dependencies=[sub.dependency, tools.harness_libbpf, *sub.test_dependencies],
+            include_directories=[final.include_dirs],
             c_args=["-isystem", tools.runtime_include], build_by_default=True,
             # The project's -Dwerror/warning_level are for its code, not for generated code.
             override_options=["werror=false"])
@@ -487,36 +519,76 @@ def _input_name(obj: Any) -> str:
     return obj.fname if isinstance(obj, File) else _outputs(obj)[0]
 
 
-def _bpf_flags(state: Any) -> list[str]:
-    """clang flags for BPF objects of the host machine: byte order, __TARGET_ARCH_*, and
-    the multiarch include directory (asm/types.h) on Debian-like systems."""
+def _bpf_command(state: Any, bpfsubskel: list[str], clang: Optional[str]) -> list[str]:
+    """`bpfsubskel cflags` for the host machine, once per configure: the clang compiling
+    BPF objects, then its flags (byte order, __TARGET_ARCH_*, asm/types.h's directory)."""
     cpu_family, endian = compat.host_machine(state)
-    flags = ["-target", "bpfeb" if endian == "big" else "bpfel", "-g", "-O2",
-             f"-D__TARGET_ARCH_{TARGET_ARCH.get(cpu_family, cpu_family)}"]
-    for compiler in (compat.host_c_compiler(state), ["gcc"]):
-        if not compiler:
-            continue
-        try:
-            multiarch = subprocess.run([*compiler, "-print-multiarch"], capture_output=True,
-                                       text=True, check=False).stdout.strip()
-        except OSError:
-            continue
-        if multiarch and os.path.isdir(f"/usr/include/{multiarch}"):
-            flags.append(f"-I/usr/include/{multiarch}")
-            break
-    return flags
-
-
-def _check_clang_targets_bpf(clang: list[str]) -> None:
+    args = ["cflags", "--cpu-family", cpu_family, "--endian", endian, "--with-clang",
+            "--check-link", *(f"--cc={word}" for word in compat.host_c_compiler(state))]
+    if clang:
+        args.append(f"--clang={clang}")
+    if compat.host_sys_root(state):
+        args.append(f"--sysroot={compat.host_sys_root(state)}")
     try:
-        result = subprocess.run([*clang, "-print-targets"], capture_output=True, text=True,
+        result = subprocess.run([*bpfsubskel, *args], capture_output=True, text=True,
                                 check=False)
     except OSError as e:
-        raise InvalidArguments(f"subskel: cannot run {clang[0]}: {e.strerror}") from None
-    if not any(line.split()[:1] == ["bpf"] for line in result.stdout.splitlines()):
-        raise InvalidArguments(f"subskel: {clang[0]} cannot target BPF; install a clang built "
-                               "with the BPF backend (Debian's clang is) or name one in a "
-                               "machine file ([binaries] clang = ...)")
+        raise InvalidArguments(f"subskel: cannot run bpfsubskel ({' '.join(bpfsubskel)}): "
+                               f"{e.strerror}") from None
+    for line in result.stderr.splitlines():
+        if result.returncode == 0 and line.strip():
+            compat.warning(line)
+    if result.returncode:
+        raise InvalidArguments(result.stderr.strip() or f"bpfsubskel {' '.join(args)} failed")
+    return result.stdout.splitlines()
+
+
+def _libbpf(state: Any) -> tuple[Any, Any]:
+    """(what code using generated headers gets, what harnesses link) for the project's
+    option subskel_libbpf: shared (default), static, or none (the project links or loads
+    libbpf itself; harnesses link the system's shared libbpf, or are not built)."""
+    choice = compat.project_option(state, "subskel_libbpf") or "shared"
+    if choice not in LIBBPF_CHOICES:
+        raise InvalidArguments(f"subskel: option subskel_libbpf is {choice!r}; use one of "
+                               f"{', '.join(LIBBPF_CHOICES)}")
+    libbpf = compat.call(state, "dependency", "libbpf", required=False)
+    if choice == "none":
+        return compat.call(state, "declare_dependency"), libbpf if libbpf.found() else None
+    if libbpf.found() and choice == "static":
+        libbpf = _static_libbpf(state, libbpf)
+    if not libbpf.found():
+        cross = " for the host machine (a cross file's [binaries] pkg-config)" \
+            if not compat.can_run_host_binaries(state) else ""
+        raise InvalidArguments(
+            f"subskel: libbpf not found through pkg-config{cross}; install libbpf-dev and "
+            "pkg-config (Debian: apt-get install libbpf-dev pkg-config), or set the project "
+            "option subskel_libbpf to none to link or load libbpf yourself")
+    return libbpf, libbpf
+
+
+def _static_libbpf(state: Any, libbpf: Any) -> Any:
+    """libbpf.a, and the libraries of its .pc's Requires.private (shared, as CMake's
+    choice: `dependency(static: true)` would take every one static, and Debian 13's
+    libelf.a does not link from its .pc)."""
+    libdir = libbpf.get_variable(pkgconfig="libdir")
+    archive = os.path.join(libdir, "libbpf.a")
+    if not os.path.isfile(archive):
+        raise InvalidArguments(f"subskel: subskel_libbpf is static but {archive} does not "
+                               "exist; install libbpf's static library (Debian's libbpf-dev "
+                               "has it) or choose shared")
+    pc = os.path.join(libbpf.get_variable(pkgconfig="pcfiledir"), "libbpf.pc")
+    try:
+        with open(pc) as f:
+            text = f.read()
+    except OSError as e:
+        raise InvalidArguments(f"subskel: cannot read {pc}: {e.strerror}") from None
+    line = re.search(r"^Requires\.private:(.*)$", text, re.M)
+    names = re.sub(r"[<>=!]+\s*\S+", "", line.group(1)).replace(",", " ").split() if line \
+        else []
+    return compat.call(
+        state, "declare_dependency", link_args=[archive],
+        dependencies=[libbpf.get_partial_dependency(compile_args=True, includes=True),
+                      *(compat.call(state, "dependency", name) for name in names)])
 
 
 def _runtime_include(bpfsubskel: list[str]) -> str:

@@ -181,7 +181,7 @@ def project(tmp_path: Path, body: str) -> Path:
 
 @pytest.mark.parametrize(("body", "args", "message"), [
     ("", ["-DBPFSUBSKEL_CLANG=/nonexistent/clang"], "clang not found"),
-    ("", ["-DBPFSUBSKEL_CLANG=/bin/true"], "/bin/true cannot target BPF"),
+    ("", ["-DBPFSUBSKEL_CLANG=/bin/true"], "/bin/true: this clang cannot target BPF"),
     ("bpf_object(app SOURCES lib.bpf.c LIBRARIES nolib)\n", [],
      "bpf_object(app): LIBRARIES names 'nolib', which is not a target"),
     ("bpf_subskeleton(s nolib)\n", [], "'nolib' is neither a BPF library target nor a .bpf.o"),
@@ -208,7 +208,8 @@ def test_libraries_and_finals_in_any_order(tmp_path: Path) -> None:
         "find_package(bpfsubskel CONFIG REQUIRED)\n"
         "bpf_object(counters LIBRARY SOURCES bpf/counters.bpf.c INCLUDE_DIRECTORIES include)\n"
         "add_subdirectory(finals)\n"
-        "bpf_subskeleton(counters_subskel counters)\n"
+        "bpf_subskeleton(counters_subskel counters TEST_HEADERS counters_types.h\n"
+        "                TEST_INCLUDE_DIRECTORIES include)\n"
         "bpf_object(packets SOURCES bpf/packets.bpf.c LIBRARIES counters)\n")
     configure(source, tmp_path / "build", "-G", "Ninja")
     steps = build(tmp_path / "build")
@@ -257,3 +258,33 @@ def test_skeleton_name_errors(tmp_path: Path, body: str, message: str) -> None:
     result = configure(project(tmp_path, body), tmp_path / "build", check=False)
     assert result.returncode != 0
     assert message in re.sub(r"\s+", " ", result.stderr), result.stderr
+
+
+def needed_libraries(executable: Path) -> list[str]:
+    dynamic = subprocess.run(["readelf", "-d", str(executable)], capture_output=True,
+                             text=True, check=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^]]+)\]", dynamic)
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_static_libbpf(tmp_path: Path) -> None:
+    """BPFSUBSKEL_LIBBPF=static: the subskeleton target, and so the harnesses, link
+    libbpf.a and `pkg-config --static`'s libraries; they still pass."""
+    source = copy_sample(tmp_path)
+    build_dir = tmp_path / "build"
+    configure(source, build_dir, "-G", "Ninja", "-DBPFSUBSKEL_LIBBPF=static")
+    build(build_dir, "--target", "counters_in_packets_harness")
+    harness = build_dir / "counters_in_packets_harness"
+    needed = needed_libraries(harness)
+    assert not any(lib.startswith("libbpf.so") for lib in needed), needed
+    assert any(lib.startswith("libelf.so") for lib in needed), needed  # libbpf.a's own needs
+    run = subprocess.run([str(harness)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_libbpf_choice_errors(tmp_path: Path) -> None:
+    result = configure(project(tmp_path, ""), tmp_path / "build", "-DBPFSUBSKEL_LIBBPF=dynamic",
+                       check=False)
+    assert result.returncode != 0
+    assert "BPFSUBSKEL_LIBBPF is 'dynamic'; set it to shared, static or none" in \
+        re.sub(r"\s+", " ", result.stderr)

@@ -538,3 +538,21 @@ def test_skeleton_names(tmp_path: Path) -> None:
         assert result.returncode != 0
         assert message in result.stdout + result.stderr, result.stdout
         shutil.rmtree(tmp_path / "bad", ignore_errors=True)
+
+
+@pytest.mark.usefixtures("load_permitted")
+def test_static_libbpf(tmp_path: Path) -> None:
+    """-Dsubskel_libbpf=static: generate()'s dependency, and so the harnesses, link
+    libbpf statically; they still pass."""
+    from test_cmake import needed_libraries
+
+    source = copy_sample(tmp_path)
+    build = tmp_path / "build"
+    meson = newest_meson()
+    meson.setup(source, build, "-Dsubskel_libbpf=static")
+    ninja(build)
+    harness = build / "counters_in_packets_harness"
+    needed = needed_libraries(harness)
+    assert not any(lib.startswith("libbpf.so") for lib in needed), needed
+    run = subprocess.run([str(harness)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -112,7 +112,7 @@ def test_help_and_version() -> None:
         assert run_cli(command, "--help", check=True).stdout.startswith(
             f"usage: bpfsubskel {command}")
     assert set(cli.COMMANDS) == {"subskel", "skel", "link", "check", "harness", "vm",
-                                 "library", "final", "vmlinux"}
+                                 "library", "final", "vmlinux", "cflags"}
     assert run_cli("--version", check=True).stdout.strip() == f"bpfsubskel {bpfsubskel.__version__}"
     sub = run_cli("subskel", "--help", check=True).stdout
     for flag in ("-o", "--name", "--depfile", "--werror"):

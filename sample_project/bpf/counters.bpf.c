@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "counters_config.h"
+#include "counters_types.h"
 #include "counters_defaults.h"
 
 /* Configuration, set through the subskeleton before load. 0: every process. */
@@ -16,6 +17,7 @@ const volatile __u32 min_size = COUNTERS_DEFAULT_MIN_SIZE;
 __u64 events;
 __u64 bytes;
 __u32 next_slot;
+struct counters_last last_event;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -37,6 +39,8 @@ __attribute__((noinline)) int counters_record(__u32 size)
 	__sync_fetch_and_add(&bytes, size);
 	slot = next_slot++ % COUNTERS_RECENT_SLOTS; /* approximate under concurrency */
 	bpf_map_update_elem(&recent, &slot, &value, BPF_ANY);
+	last_event.size = size;
+	last_event.tgid = bpf_get_current_pid_tgid() >> 32;
 	return 1;
 }
 

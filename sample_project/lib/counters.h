@@ -5,6 +5,7 @@
 
 #include <bpf/libbpf.h>
 #include "counters_config.h"
+#include "counters_types.h"
 
 struct counters_totals {
 	unsigned long long events;

@@ -1,5 +1,6 @@
 /* Tests of the counters library, written once: CMake and Meson compile them into the
  * harness of every final object the library is linked into. */
+#include "counters_types.h" /* before the subskeleton, which names its types */
 #include "counters.subskel.h"
 #include "bpfsubskel_test.h"
 
@@ -22,6 +23,7 @@ SUBSKEL_TEST(counters, counts_what_it_is_fed)
 	ASSERT_OK(bpf_map__lookup_elem(lib->maps.recent, &slot, sizeof(slot), &recent,
 				       sizeof(recent), 0), "recent[0]");
 	ASSERT_EQ(recent, sizeof(packet) - 14, "recent[0] value");
+	ASSERT_EQ(lib->bss.last_event->size, sizeof(packet) - 14, "last_event.size");
 }
 
 SUBSKEL_TEST(counters, min_size_filters)
