@@ -3,8 +3,9 @@
 #   ./run.sh demo   build sample_project/ with CMake, run its harnesses and programs
 #                   (they load BPF: run as root), then build and test it with Meson
 #   ./run.sh test   run the whole test suite (lint + pytest)
-#   ./run.sh test-trixie
-#                   the whole test suite again on the second toolchain tier: Debian 13
+#   ./run.sh bench  the benchmarks against bpftool (bench/README.md)
+#   ./run.sh test-trixie, ./run.sh bench-trixie
+#                   the whole test suite (benchmarks) again on the second toolchain tier: Debian 13
 #                   (clang 19, libbpf 1.5, bpftool 7.5, cmake 3.31, meson 1.7) in a chroot
 #                   built with debootstrap and cached in $BPFSUBSKEL_TRIXIE_ROOT
 #                   (default /var/cache/bpfsubskel/trixie); needs root
@@ -14,7 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 job="${1:-}"
-case "$job" in demo|test|test-trixie) ;; *) echo "usage: $0 demo|test|test-trixie" >&2; exit 2 ;; esac
+case "$job" in demo|test|bench|test-trixie|bench-trixie) ;;
+    *) echo "usage: $0 demo|test|bench|test-trixie|bench-trixie" >&2; exit 2 ;; esac
 
 # Debian's cross compilers (with the targets' linux-libc-dev-*-cross and libc headers):
 # BPF objects and generated headers for other machines (test_cflags, test_cross_builds).
@@ -29,7 +31,7 @@ apt_packages=(clang llvm libbpf-dev libelf-dev pkg-config ninja-build cmake make
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
-if [ "$job" = test-trixie ]; then
+if [ "$job" = test-trixie ] || [ "$job" = bench-trixie ]; then
     # Tier 2: the same checkout, bind-mounted at the same path inside a Debian 13 chroot,
     # in a private mount namespace (the mounts vanish with it; runs can overlap).
     root="${BPFSUBSKEL_TRIXIE_ROOT:-/var/cache/bpfsubskel/trixie}"
@@ -81,7 +83,7 @@ if [ "$job" = test-trixie ]; then
     exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
         LANG=C.UTF-8 BPFSUBSKEL_VENV=.venv-trixie BPFSUBSKEL_TOOLCHAIN_TIER=2 \
         ${BPFSUBSKEL_REQUIRE_LOAD:+BPFSUBSKEL_REQUIRE_LOAD="$BPFSUBSKEL_REQUIRE_LOAD"} \
-        bash -c 'cd "$1" && shift && exec ./run.sh test "$@"' run.sh "$PWD" "${@:2}"
+        bash -c 'cd "$1" && shift && exec ./run.sh "$@"' run.sh "$PWD" "${job%-trixie}" "${@:2}"
 fi
 
 missing=()
@@ -126,6 +128,14 @@ demo)
     [ -d build/sample-meson ] || meson setup build/sample-meson sample_project >/dev/null
     meson compile -C build/sample-meson
     $sudo "$venv/bin/meson" test -C build/sample-meson --print-errorlogs
+    ;;
+bench)
+    # Side by side with bpftool (bench/README.md): per command at 10 and 3,000 globals,
+    # then whole builds (CMake, Meson, by hand with bpftool). Extra arguments go to
+    # bench/bench.py.
+    python3 bench/bench.py --repeat 5 --sizes 10 3000 --commands subskel skel link \
+        --bpfsubskel "$venv/bin/bpfsubskel" "${@:2}"
+    python3 bench/build_bench.py --shapes 1,2 4,8
     ;;
 test)
     # The newest CMake from PyPI, beside (not in) the venv: the tests build with it too.
