@@ -28,7 +28,8 @@ that links the library, from the two objects' ELF and BTF alone:
 Errors (exit status 1, one `FINAL: error: ...` line each, all reported): a library
 variable, map or program missing from the final object; a different type layout;
 a same-named static variable libbpf would bind to instead; a stale BTF offset.
-Warnings (exit 0): a library __weak default overridden with a different value.
+Notes (only with --verbose, never errors, not even with --werror): a library __weak
+default overridden with a different value, which is what __weak is for.
 A compatible pair prints nothing and exits 0 (and touches --stamp, for build
 systems). Unreadable input, or a final object libbpf cannot open (unresolved externs),
 exits 2.
@@ -41,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("library", metavar="LIB.bpf.o", help="the BPF library object")
     parser.add_argument("final", metavar="FINAL.bpf.o", help="a final object linking it")
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print notes (a __weak default the final object overrides)")
     parser.add_argument("--stamp", metavar="S",
                         help="touch S when the pair is compatible (a build-system stamp)")
     parser.add_argument("--depfile", metavar="D",
@@ -48,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class Diagnostic(NamedTuple):
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "note" (shown with --verbose only)
     message: str
 
 
@@ -89,8 +92,10 @@ def _check_section(lib: BpfObject, final: BpfObject, m: Map, fm: Optional[Map],
                    layouts: _Comparison) -> list[Diagnostic]:
     where = f"in '{m.section}'"
     if fm is None:
-        return [Diagnostic("error", f"section '{m.section}' of the library is missing; opening "
-                                    "the subskeleton fails with ESRCH")]
+        names = ", ".join(v.name for v in m.public_vars)
+        return [Diagnostic("error", f"section '{m.section}' of the library is missing (its "
+                                    f"variables: {names}); opening the subskeleton fails "
+                                    "with ESRCH (link the current library build)")]
     found = []
     # libbpf scans the DATASEC in BTF offset order and binds the first name match.
     first_by_name: dict[str, Var] = {}
@@ -137,7 +142,7 @@ def _check_weak_default(m: Map, fm: Map, var: Var, bound: Var) -> list[Diagnosti
     if ours == theirs:
         return []
     return [Diagnostic(
-        "warning", f"__weak variable '{var.name}' in '{m.section}': the library's default "
+        "note", f"__weak variable '{var.name}' in '{m.section}': the library's default "
                    f"({_show(ours)}) is overridden here by a definition with initial value "
                    f"{_show(theirs)}")]
 
@@ -258,21 +263,25 @@ def command(args: argparse.Namespace) -> int:
     refuse_subskeleton_problem(lib, args.library)
     if final.open_error:  # the same rule as `skel`: libbpf must be able to open it
         raise InputError(args.final, final.open_error)
-    if not report(check(lib, final), args.library, args.final, args.werror):
+    if not report(check(lib, final), args.library, args.final, args.werror, args.verbose):
         return 1
     if args.stamp:
         _touch(args.stamp, args.depfile, [args.library, args.final])
     return 0
 
 
-def report(found: list[Diagnostic], library: str, final: str, werror: bool) -> bool:
-    """Print the diagnostics of one pair on stderr; True when none is an error."""
+def report(found: list[Diagnostic], library: str, final: str, werror: bool,
+           verbose: bool = False) -> bool:
+    """Print the diagnostics of one pair on stderr (notes only when `verbose`); True when
+    none is an error (or, with `werror`, a warning)."""
     from .names import shown
 
     for d in found:
-        print(shown(f"{final}: {d.severity}: {d.message} [library {library}]"),
-              file=sys.stderr)
-    return not any(d.severity == "error" or werror for d in found)
+        if d.severity != "note" or verbose:
+            print(shown(f"{final}: {d.severity}: {d.message} [library {library}]"),
+                  file=sys.stderr)
+    return not any(d.severity == "error" or (werror and d.severity == "warning")
+                   for d in found)
 
 
 def touch_stamps(stamps: list[str]) -> None:

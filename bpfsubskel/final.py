@@ -147,7 +147,8 @@ def command(args: argparse.Namespace) -> int:
     compatible = True
     stamps = []
     for (lib, lib_name), lib_obj in zip(plans, lib_objs):
-        compatible &= check.report(check.check(lib_obj, final), lib.path, path, args.werror)
+        compatible &= check.report(check.check(lib_obj, final), lib.path, path, args.werror,
+                                   args.verbose)
         if lib.stamp:
             outputs.append((lib.stamp, b""))
             stamps.append(lib.stamp)

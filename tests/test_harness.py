@@ -206,15 +206,18 @@ def test_broken_pair_fails_in_the_harness(objs: dict[str, Path], tmp_path: Path,
     assert summary[3] == 1
 
 
-def test_overridden_weak_default_is_a_warning(objs: dict[str, Path]) -> None:
-    result = run_cli("check", objs["counters"], objs["verbose_app"])
+def test_overridden_weak_default_is_a_note(objs: dict[str, Path]) -> None:
+    """Overriding a __weak default is what __weak is for: silent, and --werror passes;
+    --verbose shows it."""
+    result = run_cli("check", objs["counters"], objs["verbose_app"], "--werror")
+    assert result.returncode == 0 and result.stderr == ""
+    result = run_cli("check", objs["counters"], objs["verbose_app"], "--verbose")
     assert result.returncode == 0
     assert result.stderr.strip().splitlines() == [
-        f"{objs['verbose_app']}: warning: __weak variable 'verbosity' in '.data': the "
+        f"{objs['verbose_app']}: note: __weak variable 'verbosity' in '.data': the "
         "library's default (1) is overridden here by a definition with initial value 3 "
         f"[library {objs['counters']}]"
     ]
-    assert run_cli("check", objs["counters"], objs["verbose_app"], "--werror").returncode == 1
 
 
 @pytest.fixture(scope="module")
@@ -465,3 +468,34 @@ def test_harness_without_runtime_header(objs: dict[str, Path], tmp_path: Path) -
     assert (includedir / "bpfsubskel_test.h").read_text().startswith("/*")
     mesondir = Path(run_cli("--mesondir", check=True).stdout.strip())
     assert (mesondir / "subprojects" / "bpfsubskel.wrap").is_file()
+
+
+def test_check_names_the_variables_of_a_missing_section(tmp_path: Path) -> None:
+    """A final object linked with an older library build: the section the library has
+    and the final object lacks is named with its variables."""
+    lib_c = tmp_path / "tuned.bpf.c"
+    lib_c.write_text('int knob_a SEC(".data.tuning") = 1;\nint knob_b SEC(".data.tuning") = 2;\n'
+                     "int plain = 3;\n")
+    old_c = tmp_path / "old.bpf.c"
+    old_c.write_text("int plain = 3;\n")
+    lib = compile_bpf(lib_c, tmp_path / "tuned.bpf.o", "-include", "bpf/bpf_helpers.h")
+    old = compile_bpf(old_c, tmp_path / "old.bpf.o")
+    result = run_cli("check", lib, old)
+    assert result.returncode == 1
+    assert "section '.data.tuning' of the library is missing (its variables: knob_a, " \
+        "knob_b)" in result.stderr, result.stderr
+
+
+def test_kernel_selftest_pair_is_silent_under_werror(tmp_path: Path) -> None:
+    """tests/trio is the kernel's subskeleton selftest (a __weak default overridden by
+    the application): a clean pair, silent, and it passes --werror."""
+    trio = TESTS / "trio"
+    objs = {n: compile_bpf(trio / f"trio_{n}.bpf.c", tmp_path / f"trio_{n}.o")
+            for n in ("lib", "lib2", "app")}
+    run_cli("link", "-o", tmp_path / "lib.bpf.o", objs["lib2"], objs["lib"], check=True)
+    run_cli("link", "-o", tmp_path / "app.bpf.o", objs["app"], tmp_path / "lib.bpf.o",
+            check=True)
+    result = run_cli("check", tmp_path / "lib.bpf.o", tmp_path / "app.bpf.o", "--werror")
+    assert (result.returncode, result.stderr) == (0, "")
+    verbose = run_cli("check", tmp_path / "lib.bpf.o", tmp_path / "app.bpf.o", "--verbose")
+    assert verbose.returncode == 0 and "note: __weak variable 'var5'" in verbose.stderr
