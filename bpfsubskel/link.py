@@ -150,8 +150,10 @@ def has_weak_definitions(path: str) -> bool:
     with reading(path):
         elf = BpfElf(data)
         btf = elf.by_name.get(".BTF")
-        if btf is not None:
-            parse(elf.section_bytes(btf))
+        if btf is None:  # libbpf's linker: "failed to find BTF info for object"
+            raise InputError(path, "has no .BTF section, which libbpf's linker needs; compile "
+                                   "it with -g (clang -target bpf -g)")
+        parse(elf.section_bytes(btf))
     return any(s.bind == STB_WEAK and s.shndx != SHN_UNDEF for s in elf.symbols)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,15 @@ def test_link_with_weak_symbols_reaches_the_fixpoint(trio: dict[str, Path], tmp_
     runs = int(result.stderr.split("ran ")[1].split()[0])
     assert runs >= 2
     assert model.load(str(out)).warnings == []
+
+
+def test_link_without_btf_says_compile_with_g(tmp_path: Path) -> None:
+    source = tmp_path / "nog.bpf.c"
+    source.write_text("int x = 1;\n")
+    obj = tmp_path / "nog.o"
+    subprocess.run(["clang", "-target", "bpf", "-O2", "-c", str(source), "-o", str(obj)],
+                   check=True)
+    result = run_cli("link", "-o", tmp_path / "out.bpf.o", obj)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "has no .BTF section" in result.stderr and "-g" in result.stderr
+    assert not (tmp_path / "out.bpf.o").exists()
