@@ -474,11 +474,12 @@ def test_check_names_the_variables_of_a_missing_section(tmp_path: Path) -> None:
     """A final object linked with an older library build: the section the library has
     and the final object lacks is named with its variables."""
     lib_c = tmp_path / "tuned.bpf.c"
-    lib_c.write_text('int knob_a SEC(".data.tuning") = 1;\nint knob_b SEC(".data.tuning") = 2;\n'
+    lib_c.write_text('int knob_a __attribute__((section(".data.tuning"))) = 1;\n'
+                     'int knob_b __attribute__((section(".data.tuning"))) = 2;\n'
                      "int plain = 3;\n")
     old_c = tmp_path / "old.bpf.c"
     old_c.write_text("int plain = 3;\n")
-    lib = compile_bpf(lib_c, tmp_path / "tuned.bpf.o", "-include", "bpf/bpf_helpers.h")
+    lib = compile_bpf(lib_c, tmp_path / "tuned.bpf.o")
     old = compile_bpf(old_c, tmp_path / "old.bpf.o")
     result = run_cli("check", lib, old)
     assert result.returncode == 1
