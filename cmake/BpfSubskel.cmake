@@ -232,6 +232,17 @@ _bpfsubskel_find_libbpf()
 
 # -- helpers --------------------------------------------------------------------------
 
+# Generators without restat (Unix Makefiles): bpfsubskel leaves an unchanged output with
+# its old time, which Make would take as out of date forever; there, a command touches
+# its outputs after writing them. Ninja skips dependents of an unchanged output instead.
+function(_bpfsubskel_settle out)
+  set(touch)
+  if(NOT CMAKE_GENERATOR MATCHES "Ninja")
+    set(touch COMMAND "${CMAKE_COMMAND}" -E touch_nocreate ${ARGN})
+  endif()
+  set(${out} ${touch} PARENT_SCOPE)
+endfunction()
+
 function(_bpfsubskel_c_name out name)
   string(MAKE_C_IDENTIFIER "${name}" c_name)
   set(${out} "${c_name}" PARENT_SCOPE)
@@ -257,6 +268,7 @@ endfunction()
 # The custom command making <dir>/<header> (struct <c_name>) from a BPF object; extra
 # arguments (-L) are passed to `bpfsubskel skel`.
 function(_bpfsubskel_skeleton_command object c_name dir header comment)
+  _bpfsubskel_settle(settle "${dir}/${header}")
   add_custom_command(
     OUTPUT "${dir}/${header}"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel skel "${object}" -o "${dir}/${header}"
@@ -264,6 +276,7 @@ function(_bpfsubskel_skeleton_command object c_name dir header comment)
     DEPENDS "${object}"
     DEPFILE "${dir}/${header}.d"
     COMMENT "${comment}"
+    ${settle}
     VERBATIM)
 endfunction()
 
@@ -314,6 +327,7 @@ function(_bpfsubskel_add_harness subskel lib final)
   endif()
   _bpfsubskel_skeleton_command("${final_object}" ${final_c} "${dir}" "${final_c}.skel.h"
                                "Generating skeleton of ${final} for the ${pair} harness")
+  _bpfsubskel_settle(settle "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h")
   add_custom_command(
     OUTPUT "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel harness "${lib_object}" "${final_object}"
@@ -322,6 +336,7 @@ function(_bpfsubskel_add_harness subskel lib final)
     DEPENDS "${lib_object}" "${final_object}" "${dir}/check.stamp" ${tests}
     DEPFILE "${dir}/${pair}.test.c.d"
     COMMENT "Generating test harness ${pair}"
+    ${settle}
     VERBATIM)
   add_executable(${pair}_harness "${dir}/${pair}.test.c" "${dir}/${final_c}.skel.h" ${tests})
   target_include_directories(${pair}_harness PRIVATE "${dir}" "${subskel_include}"
@@ -388,10 +403,20 @@ function(bpf_object name)
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf")
   file(MAKE_DIRECTORY "${dir}")  # Ninja makes output directories; Makefiles do not
   set(objects)
+  set(object_names)
   foreach(source IN LISTS arg_SOURCES)
     get_filename_component(source "${source}" ABSOLUTE)
     get_filename_component(stem "${source}" NAME_WE)
-    set(object "${dir}/${stem}.o")
+    # One object per source path (lib.v1.bpf.c and lib.v2.bpf.c, or two dirs' lib.bpf.c,
+    # do not collide): the path below the source directory, made a file name.
+    file(RELATIVE_PATH object_name "${CMAKE_CURRENT_SOURCE_DIR}" "${source}")
+    string(REGEX REPLACE "\\.c$" "" object_name "${object_name}")
+    string(MAKE_C_IDENTIFIER "${object_name}" object_name)
+    if(object_name IN_LIST object_names)
+      message(FATAL_ERROR "bpf_object(${name}): SOURCES lists ${source} twice")
+    endif()
+    list(APPEND object_names "${object_name}")
+    set(object "${dir}/${object_name}.o")
     add_custom_command(
       OUTPUT "${object}"
       COMMAND ${flags} ${includes} ${arg_COMPILE_OPTIONS}
@@ -421,12 +446,14 @@ function(bpf_object name)
       add_dependencies(${name} ${lib})
     endforeach()
   endif()
+  _bpfsubskel_settle(settle "${output}")
   add_custom_command(
     OUTPUT "${output}"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel link -o "${output}" ${inputs} --depfile "${output}.d"
     DEPENDS ${inputs}
     DEPFILE "${output}.d"
     COMMENT "Linking BPF ${name}.bpf.o"
+    ${settle}
     VERBATIM)
 
   if((arg_SKELETON_NAME OR arg_SKELETON_HEADER) AND NOT arg_SKELETON)
@@ -506,6 +533,7 @@ function(bpf_vmlinux_h target)
   endif()
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${target}")
   file(MAKE_DIRECTORY "${dir}")
+  _bpfsubskel_settle(settle "${dir}/vmlinux.h")
   add_custom_command(
     OUTPUT "${dir}/vmlinux.h"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel vmlinux --btf "${btf}" -o "${dir}/vmlinux.h"
@@ -513,6 +541,7 @@ function(bpf_vmlinux_h target)
     DEPENDS "${btf}"
     DEPFILE "${dir}/vmlinux.h.d"
     COMMENT "Generating ${target}/vmlinux.h from ${btf}"
+    ${settle}
     VERBATIM)
   add_custom_target(${target} ALL DEPENDS "${dir}/vmlinux.h")
   set_target_properties(${target} PROPERTIES BPF_GENERATED_HEADER "${dir}/vmlinux.h")
@@ -583,6 +612,7 @@ function(bpf_subskeleton target lib)
   set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.include")
   set(header "${include_dir}/${c_name}.subskel.h")
   file(MAKE_DIRECTORY "${include_dir}")
+  _bpfsubskel_settle(settle "${header}")
   add_custom_command(
     OUTPUT "${header}"
     COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel subskel "${lib_object}" -o "${header}" --name ${c_name}
@@ -590,6 +620,7 @@ function(bpf_subskeleton target lib)
     DEPENDS "${lib_object}"
     DEPFILE "${header}.d"
     COMMENT "Generating ${c_name}.subskel.h"
+    ${settle}
     VERBATIM)
   add_custom_target(${target}_header DEPENDS "${header}")
   if(lib_target)
@@ -609,6 +640,15 @@ function(bpf_subskeleton target lib)
                         BPF_SUBSKEL_LIBRARY "${lib_target}")
 
   if(lib_target)
+    # One subskeleton per library: a second would give every final object two harnesses
+    # of one name.
+    get_target_property(first ${lib_target} BPF_SUBSKELETON)
+    if(first)
+      message(FATAL_ERROR "bpf_subskeleton(${target}): the BPF library '${lib_target}' "
+                          "already has a subskeleton, '${first}'; use that target (one "
+                          "subskeleton per library: their harnesses would clash)")
+    endif()
+    set_target_properties(${lib_target} PROPERTIES BPF_SUBSKELETON ${target})
     set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_SUBSKELETONS ${target})
     # Harnesses for final objects declared before this call.
     get_property(finals GLOBAL PROPERTY BPFSUBSKEL_FINALS)
