@@ -4,7 +4,8 @@
 #
 #   bpf_object(<name> SOURCES <x.bpf.c>... [LIBRARY] [LIBRARIES <bpf library>...]
 #              [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...]
-#              [SKELETON [LIGHT] [SKELETON_NAME <c name>] [SKELETON_HEADER <file>]])
+#              [SKELETON [LIGHT] [SKELETON_NAME <c name>] [SKELETON_HEADER <file>]]
+#              [INSTALL [DESTINATION <dir>] [HEADER_DESTINATION <dir>]])
 #     Compiles each source with clang for BPF (with a depfile) and links them with
 #     `bpfsubskel link` into <name>.bpf.o: a BPF library (LIBRARY; its externs may stay
 #     unresolved) or a final object, which also links its LIBRARIES and theirs.
@@ -29,7 +30,7 @@
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
 #                   [TESTS <user_test.c>...] [KERNELS <version | image>...]
 #                   [TEST_HEADERS <header>...] [TEST_INCLUDE_DIRECTORIES <dir>...]
-#                   [TEST_LINK_LIBRARIES <lib>...])
+#                   [TEST_LINK_LIBRARIES <lib>...] [INSTALL [DESTINATION <dir>]])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
 #     directory and libbpf. For every final object linking the library, declared before
 #     or after this call: a build-time `bpfsubskel check`, a harness executable
@@ -361,8 +362,12 @@ endfunction()
 # -- bpf_object -----------------------------------------------------------------------
 
 function(bpf_object name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON;LIGHT" "SKELETON_NAME;SKELETON_HEADER"
+  cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON;LIGHT;INSTALL"
+                        "SKELETON_NAME;SKELETON_HEADER;DESTINATION;HEADER_DESTINATION"
                         "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS;DEPENDS")
+  if((arg_DESTINATION OR arg_HEADER_DESTINATION) AND NOT arg_INSTALL)
+    message(FATAL_ERROR "bpf_object(${name}): DESTINATION and HEADER_DESTINATION need INSTALL")
+  endif()
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_object(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -456,6 +461,13 @@ function(bpf_object name)
     ${settle}
     VERBATIM)
 
+  if(arg_INSTALL)  # cmake --install: the object, and its skeleton header if any
+    include(GNUInstallDirs)
+    if(NOT arg_DESTINATION)
+      set(arg_DESTINATION "${CMAKE_INSTALL_LIBDIR}/bpf")
+    endif()
+    install(FILES "${output}" DESTINATION "${arg_DESTINATION}")
+  endif()
   if((arg_SKELETON_NAME OR arg_SKELETON_HEADER) AND NOT arg_SKELETON)
     message(FATAL_ERROR "bpf_object(${name}): SKELETON_NAME and SKELETON_HEADER need SKELETON")
   endif()
@@ -494,6 +506,12 @@ function(bpf_object name)
                                  "Generating ${header}" ${light_flag})
     file(MAKE_DIRECTORY "${include_dir}")
     add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${header}")
+    if(arg_INSTALL)
+      if(NOT arg_HEADER_DESTINATION)
+        set(arg_HEADER_DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+      endif()
+      install(FILES "${include_dir}/${header}" DESTINATION "${arg_HEADER_DESTINATION}")
+    endif()
     # The object's own target builds it first (else Makefiles would run its rules twice).
     add_dependencies(${name}_skel_header ${name})
     add_library(${name}_skel INTERFACE)
@@ -550,8 +568,11 @@ endfunction()
 # -- bpf_subskeleton ------------------------------------------------------------------
 
 function(bpf_subskeleton target lib)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "NAME"
+  cmake_parse_arguments(PARSE_ARGV 2 arg "INSTALL" "NAME;DESTINATION"
                         "TESTS;KERNELS;TEST_HEADERS;TEST_INCLUDE_DIRECTORIES;TEST_LINK_LIBRARIES")
+  if(arg_DESTINATION AND NOT arg_INSTALL)
+    message(FATAL_ERROR "bpf_subskeleton(${target}): DESTINATION needs INSTALL")
+  endif()
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_subskeleton(${target}): unknown arguments: "
                         "${arg_UNPARSED_ARGUMENTS}")
@@ -623,6 +644,13 @@ function(bpf_subskeleton target lib)
     ${settle}
     VERBATIM)
   add_custom_target(${target}_header DEPENDS "${header}")
+  if(arg_INSTALL)  # cmake --install: the header, for the library's userspace users
+    include(GNUInstallDirs)
+    if(NOT arg_DESTINATION)
+      set(arg_DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+    endif()
+    install(FILES "${header}" DESTINATION "${arg_DESTINATION}")
+  endif()
   if(lib_target)
     add_dependencies(${target}_header ${lib_target})
   endif()

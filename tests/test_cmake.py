@@ -249,6 +249,47 @@ def test_sources_of_one_stem_get_their_own_objects(tmp_path: Path) -> None:
     assert objects == ["lib_v1_bpf.o", "lib_v2_bpf.o", "sub_lib_bpf.o"]
 
 
+def test_install_tree_serves_a_second_project(tmp_path: Path) -> None:
+    """INSTALL: `cmake --install` puts the BPF objects (lib/bpf) and the subskeleton and
+    skeleton headers (include); a second project compiles against the installed tree."""
+    source = copy_sample(tmp_path)
+    text = (source / "CMakeLists.txt").read_text()
+    text = text.replace("bpf_subskeleton(counters_subskel counters TESTS tests/counters_test.c",
+                        "bpf_subskeleton(counters_subskel counters INSTALL TESTS "
+                        "tests/counters_test.c")
+    text = text.replace("bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES counters "
+                        "SKELETON", "bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES "
+                        "counters SKELETON INSTALL")
+    assert text.count("INSTALL") == 2, text
+    (source / "CMakeLists.txt").write_text(text)
+    build_dir, prefix = tmp_path / "build", tmp_path / "prefix"
+    configure(source, build_dir, "-G", "Ninja", f"-DCMAKE_INSTALL_PREFIX={prefix}",
+              "-DCMAKE_INSTALL_LIBDIR=lib", "-DBPFSUBSKEL_KERNELS=")
+    build(build_dir)
+    subprocess.run(["cmake", "--install", str(build_dir)], check=True, capture_output=True)
+    installed = sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*") if p.is_file())
+    assert installed == ["include/counters.subskel.h", "include/syscalls.skel.h",
+                         "lib/bpf/syscalls.bpf.o"], installed
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "user.c").write_text(
+        '#include "counters_types.h"\n'  # the types the library's globals name
+        '#include "syscalls.skel.h"\n#include "counters.subskel.h"\n'
+        "int main(void) { struct syscalls_bpf *s = syscalls_bpf__open(); int ok = s && "
+        "counters__open(s->obj) != NULL; syscalls_bpf__destroy(s); return !ok; }\n")
+    (user / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(user LANGUAGES C)\n"
+        "find_package(PkgConfig REQUIRED)\npkg_check_modules(LIBBPF REQUIRED libbpf)\n"
+        "add_executable(user user.c)\n"
+        f"target_include_directories(user PRIVATE {prefix}/include {source}/include "
+        "${LIBBPF_INCLUDE_DIRS})\n"
+        "target_link_libraries(user PRIVATE ${LIBBPF_LINK_LIBRARIES})\n")
+    configure(user, tmp_path / "user-build", "-G", "Ninja")
+    build(tmp_path / "user-build")
+    run = subprocess.run([str(tmp_path / "user-build" / "user")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
 def test_found_through_cmake_prefix_path(tmp_path: Path) -> None:
     """Installed, site-packages is a prefix: <prefix>/bpfsubskel/cmake/ is searched."""
     package_cmake = Path(cmake_dir())
