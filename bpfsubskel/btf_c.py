@@ -261,8 +261,8 @@ class HeaderEmitter(DeclPrinter):
     # -- cdecl.DeclPrinter hooks: libbpf's text and names ---------------------------------
 
     @staticmethod
-    def _int_name(t: BtfType) -> str:
-        return t.name
+    def _int_name(name: str) -> str:
+        return name  # libbpf prints `_Bool` as it is
 
     @staticmethod
     def _type_tag(t: BtfType) -> str:

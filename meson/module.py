@@ -208,7 +208,7 @@ class SubskelModule(compat.NewExtensionModule):
         for header in headers:  # commands run in the build root: a relative -I
             include = f"-I{compat.target_subdir(header) or '.'}"
             if include not in flags:
-                flags.insert(len(tools.bpf_flags), include)
+                flags.insert(0, include)  # before the user's include directories
         stems: set[str] = set()
         for source in c_sources:
             stem = os.path.basename(source.fname).removesuffix(".c").removesuffix(".bpf")
