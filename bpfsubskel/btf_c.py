@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from .btf import Btf, BtfType, Kind
 from .cdecl import DeclPrinter
 from .errors import CorruptData
+from .names import C_KEYWORDS
 
 _ORDERING, _ORDERED = 1, 2
 _EMITTING, _EMITTED = 1, 2
@@ -49,14 +50,6 @@ KFUNC_DECL_TAG = "bpf_kfunc"
 FASTCALL_DECL_TAG = "bpf_fastcall"
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# C11's keywords: no kernel identifier is one. (C23's bool, true and false are not here:
-# the kernel's BTF defines `typedef _Bool bool` and `enum { false, true }`, as C17 allows.)
-_C_KEYWORDS = frozenset("""
-    auto break case char const continue default do double else enum extern float for goto if
-    inline int long register restrict return short signed sizeof static struct switch typedef
-    union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex _Generic
-    _Imaginary _Noreturn _Static_assert _Thread_local
-    """.split())
 # INT and FLOAT names are C type names: `long unsigned int`, `__int128 unsigned`, `_Bool`.
 _BASE_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*\Z")
 # A type tag is printed inside a string literal (or as an attribute): no quotes,
@@ -70,6 +63,8 @@ class HeaderEmitter(DeclPrinter):
     One instance per output: like a `struct btf_dump`, it remembers which types it has
     already emitted and which names it has handed out.
     """
+
+    C_ONLY = True  # vmlinux.h is C for BPF programs: the kernel's `private`, `class`
 
     def __init__(self, btf: Btf) -> None:
         super().__init__(btf, strip_mods=False)
@@ -508,7 +503,7 @@ def check_names(btf: Btf) -> None:
 
 def _check_identifier(name: str, t: BtfType, what: str, pattern: re.Pattern[str] = _IDENT
                       ) -> None:
-    if not pattern.match(name) or (pattern is _IDENT and name in _C_KEYWORDS):
+    if not pattern.match(name) or (pattern is _IDENT and name in C_KEYWORDS):
         raise CorruptData(f"BTF type [{t.id}] ({t.kind.name}) has {what} {name[:80]!r}, "
                           "which is not a C identifier")
 

@@ -46,6 +46,10 @@ def _tabs(level: int) -> str:
 class DeclPrinter:
     """Prints C declarations of BTF types. One instance per (btf, strip_mods) pair."""
 
+    # Names pass names.c_identifier: every C, C++ and GNU reserved spelling is refused in
+    # generated headers (compiled as C and C++); a C-only header (vmlinux.h) says True.
+    C_ONLY = False
+
     def __init__(self, btf: Btf, *, strip_mods: bool) -> None:
         self.btf = btf
         self.strip_mods = strip_mods
@@ -69,7 +73,8 @@ class DeclPrinter:
             elif t.kind == Kind.TYPEDEF and t.name == "bool" and self._is_bool(t):
                 pass  # vmlinux.h's `typedef _Bool bool`: the headers include <stdbool.h>
             else:
-                c_identifier(t.name, f"BTF {t.kind.name.lower()} [{t.id}] name")
+                c_identifier(t.name, f"BTF {t.kind.name.lower()} [{t.id}] name",
+                             self.C_ONLY)
             self._checked.add(t.id)
         return t.name
 
@@ -213,7 +218,8 @@ class DeclPrinter:
                 parts.append("...")
                 break
             if p.name:
-                c_identifier(p.name, f"parameter of BTF FUNC_PROTO [{proto.id}]")
+                c_identifier(p.name, f"parameter of BTF FUNC_PROTO [{proto.id}]",
+                             self.C_ONLY)
             parts.append(self.decl(p.type, p.name, level))
         return "(" + ", ".join(parts) + ")"
 
@@ -260,7 +266,8 @@ class DeclPrinter:
                 raise CorruptData(f"BTF {t.kind.name.lower()} [{t.id}] has a member at bit "
                                   f"{m.bit_offset}, outside its {t.size} bytes")
             if m.name:
-                c_identifier(m.name, f"member of BTF {t.kind.name.lower()} [{t.id}]")
+                c_identifier(m.name, f"member of BTF {t.kind.name.lower()} [{t.id}]",
+                             self.C_ONLY)
             elif not m.bitfield_size and not self._is_anonymous_aggregate(m.type):
                 raise CorruptData(f"BTF {t.kind.name.lower()} [{t.id}] has a member without a "
                                   "name that is neither a bit-field nor an anonymous struct")

@@ -137,12 +137,30 @@ def encode(name: str) -> bytes:
     return name.encode("utf-8", "surrogateescape")
 
 
-def c_identifier(name: str, what: str) -> str:
+# C11's keywords: what a header compiled as C only (vmlinux.h, for BPF programs) must not
+# use as a name. The kernel's BTF has C++ keywords (`private`, `class`) and reserved
+# spellings as member and type names, legal C. (C23's bool, true and false are not here:
+# the kernel's BTF defines `typedef _Bool bool` and `enum { false, true }`, as C17 allows.)
+C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex _Generic
+    _Imaginary _Noreturn _Static_assert _Thread_local
+    """.split())
+
+
+def c_identifier(name: str, what: str, c_only: bool = False) -> str:
     """`name` if it may be printed as a C identifier; else CorruptData saying why.
 
     `what` describes it for the message ("struct name", "member of struct foo"...).
+    `c_only`: for a header compiled only as C by a known compiler (vmlinux.h), where
+    only C's own keywords are excluded; otherwise every C, C++ and GNU reserved spelling.
     """
-    problem = identifier_problem(name)
+    if c_only:
+        problem = None if _IDENT.match(name) and name not in C_KEYWORDS else \
+            "is not a C identifier (or is a C keyword)"
+    else:
+        problem = identifier_problem(name)
     if problem:
         from .errors import CorruptData
 
