@@ -205,10 +205,12 @@ class SubskelModule(compat.NewExtensionModule):
                 raise InvalidArguments(
                     f"subskel.bpf_object: source {outputs} is not a .c file, .o file or "
                     "generated header")
+        generated_includes: list[str] = []
         for header in headers:  # commands run in the build root: a relative -I
             include = f"-I{compat.target_subdir(header) or '.'}"
-            if include not in flags:
-                flags.insert(len(tools.bpf_flags), include)
+            if include not in generated_includes:
+                generated_includes.append(include)
+        flags[:0] = generated_includes  # before the project's own directories
         stems: set[str] = set()
         for source in c_sources:
             stem = os.path.basename(source.fname).removesuffix(".c").removesuffix(".bpf")
