@@ -117,6 +117,7 @@ class Subskeleton:
     kernels: list[str] = field(default_factory=list)  # also run the harnesses on these
     test_headers: list[str] = field(default_factory=list)  # --prelude
     test_dependencies: list[Any] = field(default_factory=list)
+    test_objects: Any = None  # the tests, compiled once for every harness (extracted objects)
 
 
 @dataclass
@@ -390,6 +391,16 @@ class SubskelModule(compat.NewExtensionModule):
         if obj is not None and kwargs["harness"]:
             sub = Subskeleton(name, obj, dependency, tests, list(kernels),
                               list(kwargs["test_headers"]), list(kwargs["test_dependencies"]))
+            if tests and compat.host_c_compiler(state) and not self._why_no_harness(state):
+                # Compiled once for all the library's harnesses: a static library never
+                # built itself, whose objects (all of them: tests register themselves from
+                # constructors, which an archive's link would drop) each harness links.
+                tests_lib = compat.call(
+                    state, "static_library", f"{name}_harness_tests", *tests,
+                    dependencies=[dependency, tools.harness_libbpf, *sub.test_dependencies],
+                    c_args=["-isystem", tools.runtime_include], build_by_default=False,
+                    override_options=["werror=false"])
+                sub.test_objects = compat.extract_all_objects(tests_lib)
             self.subskeletons.append(sub)
             # Harnesses for final objects declared before this call.
             for final in [o for o in self.objects.values() if not o.library]:
@@ -463,11 +474,19 @@ class SubskelModule(compat.NewExtensionModule):
 
     # -- harnesses -------------------------------------------------------------------------
 
+    def _why_no_harness(self, state: Any) -> str:
+        """Why no harness can be built, or '': a harness runs on the host machine, so not
+        when it cannot run there (cross without an exe_wrapper), nor without a libbpf
+        (subskel_libbpf=none, none found); the build-time check still runs."""
+        return ("this cross build cannot run host binaries (no exe_wrapper)"
+                if not compat.can_run_host_binaries(state) else
+                "subskel_libbpf is none and no libbpf was found for the harness"
+                if self._tools(state).harness_libbpf is None else "")
+
     def _plan_pair(self, state: Any, sub: Subskeleton, final: BpfObject
                    ) -> Optional[tuple[str, bool]]:
         """(pair name, whether it gets a harness) of one (library, final object) pair, or
         None: no check either (no C compiler)."""
-        tools = self._tools(state)
         final_name = c_name(final.name)
         pair = f"{sub.name}_in_{final_name}"
         if pair in self.harness_names:
@@ -481,13 +500,7 @@ class SubskelModule(compat.NewExtensionModule):
             compat.warning(f"subskel: no test {pair}: the harness is C and this project has "
                            "no C compiler (add 'c' to project() languages)")
             return None
-        # A harness runs on the host machine: not built when it cannot run there (cross
-        # without an exe_wrapper), nor without a libbpf (subskel_libbpf=none, none found);
-        # the build-time check still runs.
-        why_not = ("this cross build cannot run host binaries (no exe_wrapper)"
-                   if not compat.can_run_host_binaries(state) else
-                   "subskel_libbpf is none and no libbpf was found for the harness"
-                   if tools.harness_libbpf is None else "")
+        why_not = self._why_no_harness(state)
         if why_not:
             compat.message(f"subskel: no harness test {pair}: {why_not}")
         return pair, not why_not
@@ -528,8 +541,10 @@ class SubskelModule(compat.NewExtensionModule):
                          source: Any) -> None:
         """The harness executable of one pair and its tests."""
         tools = self._tools(state)
+        tests = {"objects": [sub.test_objects]} if sub.test_objects is not None else {}
         program = compat.call(
-            state, "executable", f"{pair}_harness", source, final.skeleton, *sub.tests,
+            state, "executable", f"{pair}_harness", source, final.skeleton,
+            *([] if tests else sub.tests), **tests,
             dependencies=[sub.dependency, tools.harness_libbpf, *sub.test_dependencies],
             include_directories=[final.include_dirs],
             c_args=["-isystem", tools.runtime_include], build_by_default=True,

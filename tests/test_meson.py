@@ -142,6 +142,8 @@ def test_incremental_rebuilds(meson: Meson, tmp_path: Path) -> None:
     # generate() comes before the final objects: no command per pair, one per final object.
     assert not any(s.endswith((".check with a custom command", ".test.c with a custom command"))
                    for s in steps), steps
+    # The library's tests are compiled once for both harnesses.
+    assert len([s for s in steps if "counters_test.c" in s]) == 1, steps
     assert ninja(build) == [], "a no-op rebuild ran something"
 
     # A header only the library's BPF code includes: the library chain rebuilds; code that
