@@ -246,6 +246,17 @@ def test_libraries_and_finals_in_any_order(tmp_path: Path) -> None:
     steps = build(tmp_path / "build")
     assert ran("Generating test harness counters_in_syscalls", steps)
     assert ran("Generating test harness counters_in_packets", steps)
+    # syscalls' command was made when finals/ ended, before the subskeleton: its pair has
+    # a command of its own; packets' pair is part of packets' command.
+    assert ran("Generating skeleton of syscalls", steps)
+    assert not ran("Generating skeleton of packets", steps)
+
+    # Make (no restat): the late pair's outputs settle too.
+    configure(source, tmp_path / "make", "-G", "Unix Makefiles")
+    make = ["cmake", "--build", str(tmp_path / "make"), "-j", "2"]
+    subprocess.run(make, check=True, capture_output=True)
+    again = subprocess.run(make, check=True, capture_output=True, text=True).stdout
+    assert not re.search(r"Generating|Linking BPF|Compiling BPF|Checking", again), again
 
 
 def test_sources_of_one_stem_get_their_own_objects(tmp_path: Path) -> None:
