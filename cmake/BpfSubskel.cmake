@@ -388,13 +388,41 @@ function(_bpfsubskel_pair_targets subskel lib final skel)
   endforeach()
 endfunction()
 
+# One process for a BPF library (deferred to the end of its directory): `bpfsubskel link`,
+# or `bpfsubskel library` (link + subskeleton) when bpf_subskeleton() in this directory
+# left its header to this command.
+function(_bpfsubskel_library_command name)
+  get_target_property(output ${name} BPF_OBJECT)
+  get_target_property(inputs ${name} BPF_INPUTS)
+  get_target_property(header ${name} BPF_LIBRARY_SUBSKEL_HEADER)
+  get_target_property(c_name ${name} BPF_LIBRARY_SUBSKEL_NAME)
+  set(outputs "${output}")
+  set(command link -o "${output}" ${inputs})
+  set(comment "Linking BPF ${name}.bpf.o")
+  if(header)
+    list(APPEND outputs "${header}")
+    set(command library ${inputs} -o "${output}" --subskel "${header}" --name ${c_name})
+    string(APPEND comment ", generating ${c_name}.subskel.h")
+  endif()
+  _bpfsubskel_settle(settle ${outputs})
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel ${command} --depfile "${output}.d"
+    DEPENDS ${inputs}
+    DEPFILE "${output}.d"
+    COMMENT "${comment}"
+    ${settle}
+    VERBATIM)
+  set_target_properties(${name} PROPERTIES BPF_COMMAND_ADDED TRUE)
+endfunction()
+
 # One process for a final object (deferred to the end of its directory, when the
 # subskeletons declared so far are known): `bpfsubskel final` links it, writes its
 # skeleton (SKELETON's, else one for the harnesses) and, for every library with a
 # subskeleton it links, the check stamp and harness source.
 function(_bpfsubskel_final_command name)
   get_target_property(output ${name} BPF_OBJECT)
-  get_target_property(inputs ${name} BPF_FINAL_INPUTS)
+  get_target_property(inputs ${name} BPF_INPUTS)
   get_target_property(skel ${name} BPF_FINAL_SKEL)
   get_target_property(skel_name ${name} BPF_FINAL_SKEL_NAME)
   _bpfsubskel_transitive_libraries(libraries ${name})
@@ -440,7 +468,7 @@ function(_bpfsubskel_final_command name)
     COMMENT "${comment}"
     ${settle}
     VERBATIM)
-  set_target_properties(${name} PROPERTIES BPF_FINAL_COMMAND_ADDED TRUE)
+  set_target_properties(${name} PROPERTIES BPF_COMMAND_ADDED TRUE)
   foreach(subskel IN LISTS pairs)
     get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
     _bpfsubskel_pair_targets(${subskel} ${lib} ${name} "${skel}")
@@ -578,22 +606,16 @@ function(bpf_object name)
       add_dependencies(${name} ${lib})
     endforeach()
   endif()
+  # An object's one command is made at the end of this directory, when more is known: a
+  # library's also writes its subskeleton if one is declared in this directory; a final
+  # object's (link, skeleton, checks, harness sources) covers the subskeletons declared by
+  # then. (A deferred call evaluates its arguments when it runs: pass the name now.)
+  set_target_properties(${name} PROPERTIES BPF_INPUTS "${inputs}"
+                        BPF_BINARY_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   if(arg_LIBRARY)
-    _bpfsubskel_settle(settle "${output}")
-    add_custom_command(
-      OUTPUT "${output}"
-      COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel link -o "${output}" ${inputs} --depfile "${output}.d"
-      DEPENDS ${inputs}
-      DEPFILE "${output}.d"
-      COMMENT "Linking BPF ${name}.bpf.o"
-      ${settle}
-      VERBATIM)
+    cmake_language(EVAL CODE "cmake_language(DEFER CALL _bpfsubskel_library_command [[${name}]])")
   else()
-    # A final object's one command (link, skeleton, checks, harness sources) is made at
-    # the end of this directory, when more subskeletons may have been declared.
-    set_target_properties(${name} PROPERTIES BPF_FINAL_INPUTS "${inputs}" BPF_FINAL_SKEL ""
-                          BPF_FINAL_SKEL_NAME "")
-    # (A deferred call evaluates its arguments when it runs: pass the name now.)
+    set_target_properties(${name} PROPERTIES BPF_FINAL_SKEL "" BPF_FINAL_SKEL_NAME "")
     cmake_language(EVAL CODE "cmake_language(DEFER CALL _bpfsubskel_final_command [[${name}]])")
   endif()
 
@@ -766,16 +788,30 @@ function(bpf_subskeleton target lib)
   set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.include")
   set(header "${include_dir}/${c_name}.subskel.h")
   file(MAKE_DIRECTORY "${include_dir}")
-  _bpfsubskel_settle(settle "${header}")
-  add_custom_command(
-    OUTPUT "${header}"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel subskel "${lib_object}" -o "${header}" --name ${c_name}
-            --depfile "${header}.d"
-    DEPENDS "${lib_object}"
-    DEPFILE "${header}.d"
-    COMMENT "Generating ${c_name}.subskel.h"
-    ${settle}
-    VERBATIM)
+  set(with_library FALSE)  # the library's own command (not made yet, same directory)?
+  if(lib_target)
+    get_target_property(lib_dir ${lib_target} BPF_BINARY_DIR)
+    get_target_property(lib_done ${lib_target} BPF_COMMAND_ADDED)
+    get_target_property(lib_header ${lib_target} BPF_LIBRARY_SUBSKEL_HEADER)
+    if(lib_dir STREQUAL CMAKE_CURRENT_BINARY_DIR AND NOT lib_done AND NOT lib_header)
+      set(with_library TRUE)
+    endif()
+  endif()
+  if(with_library)
+    set_target_properties(${lib_target} PROPERTIES BPF_LIBRARY_SUBSKEL_HEADER "${header}"
+                          BPF_LIBRARY_SUBSKEL_NAME ${c_name})
+  else()
+    _bpfsubskel_settle(settle "${header}")
+    add_custom_command(
+      OUTPUT "${header}"
+      COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel subskel "${lib_object}" -o "${header}" --name ${c_name}
+              --depfile "${header}.d"
+      DEPENDS "${lib_object}"
+      DEPFILE "${header}.d"
+      COMMENT "Generating ${c_name}.subskel.h"
+      ${settle}
+      VERBATIM)
+  endif()
   add_custom_target(${target}_header DEPENDS "${header}")
   if(arg_INSTALL)  # cmake --install: the header, for the library's userspace users
     include(GNUInstallDirs)
@@ -830,7 +866,7 @@ function(bpf_subskeleton target lib)
     # already (their directory has ended); the others' commands will include this one.
     get_property(finals GLOBAL PROPERTY BPFSUBSKEL_FINALS)
     foreach(final IN LISTS finals)
-      get_target_property(added ${final} BPF_FINAL_COMMAND_ADDED)
+      get_target_property(added ${final} BPF_COMMAND_ADDED)
       _bpfsubskel_transitive_libraries(libraries ${final})
       if(added AND lib_target IN_LIST libraries)
         _bpfsubskel_add_late_pair(${target} ${lib_target} ${final})
