@@ -48,7 +48,8 @@
 #     Build cost: one `bpfsubskel final` process per final object links it and writes its
 #     skeleton, the checks and the harness sources of every library it links whose
 #     subskeleton is declared before the end of the final object's directory (a deferred
-#     call); a pair found later gets one `bpfsubskel final` process of its own.
+#     call); a pair found later gets one `bpfsubskel final` process of its own. A library
+#     and its subskeleton declared in the same directory are one `bpfsubskel library`.
 #
 #   BPFSUBSKEL_LIBBPF (cache: shared, static or none): what bpfsubskel::libbpf, and so
 #     every subskeleton and skeleton target, links: pkg-config's libbpf, libbpf.a with
