@@ -14,9 +14,9 @@ with `ninja -j2`:
 It times three builds each: full (from clean), edit one final object's source,
 edit one library's source; CPU is user+sys of ninja and everything it ran (os.wait4),
 wall is ninja's. It counts the bpfsubskel processes each build started (every
-bpfsubskel process appends a line to $BPFSUBSKEL_TRACE). When the front ends switch
-to the batch commands (`bpfsubskel library` / `final`), rerun it: the counts and
-times move.
+bpfsubskel process appends a line to $BPFSUBSKEL_TRACE). The front ends start one
+process per BPF object (CMake) or two (Meson) (issue 13); before, 2L+2F+3LF (CMake)
+and 2L+2F+2LF (Meson) processes.
 
     python bench/build_bench.py                 # shape 1,2
     python bench/build_bench.py --shapes 1,2 4,8 8,16 --repeat 3
@@ -302,9 +302,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             generate(root / "src", libs, finals)
             results = {tool: bench_tool(tool, root, libs, finals, args.repeat, args.python,
                                         args.clang, args.bpftool) for tool in args.tools}
+            # Full builds: CMake L+F (`library` per library, `final` per final object),
+            # Meson 2L+2F (its objects' links stay commands of their own).
             print(f"\nL={libs} libraries, F={finals} finals "
-                  f"(2L+2F+3LF = {2 * libs + 2 * finals + 3 * libs * finals}, "
-                  f"2L+2F+2LF = {2 * libs + 2 * finals + 2 * libs * finals})")
+                  f"(full build: L+F = {libs + finals}, 2L+2F = {2 * libs + 2 * finals})")
             header = (f"{'build':<14} {'tool':<6} | {'wall s':>7} {'cpu s':>7} | "
                       f"{'wall/hand':>9} {'cpu/hand':>8} | {'procs':>5} {'edges':>5}")
             print(header)

@@ -31,8 +31,8 @@ counters.bpf.o app.bpf.o -o counters__app.test.c --lib-name counters --final-nam
 --final-header app.skel.h --test counters_test.c`. Without -o, the one input is the
 final object as it is.
 
---lib starts a library's group: --lib-name, --harness, --test and --stamp after it
-apply to that library. Every --lib is checked (errors exit 1, after all pairs are
+--lib starts a library's group: --lib-name, --harness, --test, --prelude and --stamp
+after it apply to that library. Every --lib is checked (errors exit 1, after all pairs are
 reported); --harness needs --skel.
 
 Every output is written only when its content changes, all of them or (on any error,
@@ -42,7 +42,7 @@ build rule (Ninja without `deps = gcc`, as CMake's DEPFILE, requires it; Ninja >
 accepts several targets).
 """
 
-_GROUP_OPTIONS = ("--lib-name", "--harness", "--test", "--stamp")
+_GROUP_OPTIONS = ("--lib-name", "--harness", "--test", "--prelude", "--stamp")
 
 
 class _Library:
@@ -53,6 +53,7 @@ class _Library:
         self.name: Optional[str] = None
         self.harness: Optional[str] = None
         self.tests: list[str] = []
+        self.preludes: list[str] = []
         self.stamp: Optional[str] = None
 
 
@@ -68,8 +69,8 @@ class _LibraryGroup(argparse.Action):
         if not libs:
             parser.error(f"{option_string} must follow a --lib")
         lib = libs[-1]
-        if option_string == "--test":
-            lib.tests.append(values)
+        if option_string in ("--test", "--prelude"):
+            (lib.tests if option_string == "--test" else lib.preludes).append(values)
             return
         field = {"--lib-name": "name", "--harness": "harness", "--stamp": "stamp"}[
             option_string or ""]
@@ -96,6 +97,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test", action=_LibraryGroup, metavar="USER.c",
                         help="a file of SUBSKEL_TEST(N, name) tests for the library's harness "
                              "(repeatable)")
+    parser.add_argument("--prelude", action=_LibraryGroup, metavar="HEADER",
+                        help="#include \"HEADER\" first in the library's harness, before the "
+                             "generated headers (repeatable)")
     parser.add_argument("--stamp", action=_LibraryGroup, metavar="S",
                         help="touch S when the library's check passes")
     parser.add_argument("--no-runtime-header", action="store_true",
@@ -129,6 +133,8 @@ def command(args: argparse.Namespace) -> int:
         lib_name, _, _ = harness.pair_names(lib.path, final_path, lib.name, final_name,
                                             final_header)
         harness.check_test_files(lib.tests)
+        for header in lib.preludes:
+            harness.check_prelude(header)
         if lib.harness:
             harness.check_output_name(lib.harness)
         plans.append((lib, lib_name))
@@ -154,7 +160,7 @@ def command(args: argparse.Namespace) -> int:
             stamps.append(lib.stamp)
         if lib.harness:
             text = harness.generate(lib_obj, final, path, lib_name, final_name,
-                                    final_header or "")
+                                    final_header or "", tuple(lib.preludes))
             outputs.append((lib.harness, text))
             if not args.no_runtime_header:
                 outputs.append(harness.runtime_header(lib.harness))

@@ -33,8 +33,9 @@
 #                   [TEST_LINK_LIBRARIES <lib>...] [INSTALL [DESTINATION <dir>]])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
 #     directory and libbpf. For every final object linking the library, declared before
-#     or after this call: a build-time `bpfsubskel check`, a harness executable
-#     <lib>_in_<final>_harness with the TESTS compiled in, and a test
+#     or after this call: a build-time check, a harness executable
+#     <lib>_in_<final>_harness with the TESTS linked in (compiled once, in the OBJECT
+#     library <target>_harness_tests), and a test
 #     <lib>_in_<final> (SKIP_RETURN_CODE 77). For every kernel in KERNELS (default: the
 #     cache variable BPFSUBSKEL_KERNELS), a test <lib>_in_<final>@<kernel> (LABELS vm)
 #     runs the same harness in `bpfsubskel vm --kernel <kernel>`; a kernel that cannot
@@ -44,6 +45,11 @@
 #     TEST_LINK_LIBRARIES are added to the harness executables (and so to TESTS).
 #     Cross compiling without CMAKE_CROSSCOMPILING_EMULATOR, harnesses are not built or
 #     registered (they could not run); the build-time check still runs.
+#     Build cost: one `bpfsubskel final` process per final object links it and writes its
+#     skeleton, the checks and the harness sources of every library it links whose
+#     subskeleton is declared before the end of the final object's directory (a deferred
+#     call); a pair found later gets one `bpfsubskel final` process of its own. A library
+#     and its subskeleton declared in the same directory are one `bpfsubskel library`.
 #
 #   BPFSUBSKEL_LIBBPF (cache: shared, static or none): what bpfsubskel::libbpf, and so
 #     every subskeleton and skeleton target, links: pkg-config's libbpf, libbpf.a with
@@ -281,37 +287,10 @@ function(_bpfsubskel_skeleton_command object c_name dir header comment)
     VERBATIM)
 endfunction()
 
-# A harness for one (library, final object) pair: check at build time, then a test.
-function(_bpfsubskel_add_harness subskel lib final)
-  get_target_property(lib_object ${subskel} BPF_SUBSKEL_OBJECT)
-  get_target_property(lib_c ${subskel} BPF_SUBSKEL_NAME)
-  get_target_property(tests ${subskel} BPF_SUBSKEL_TESTS)
-  get_target_property(test_headers ${subskel} BPF_SUBSKEL_TEST_HEADERS)
-  get_target_property(test_includes ${subskel} BPF_SUBSKEL_TEST_INCLUDE_DIRECTORIES)
-  get_target_property(test_libraries ${subskel} BPF_SUBSKEL_TEST_LINK_LIBRARIES)
-  get_target_property(subskel_include ${subskel} BPF_SUBSKEL_INCLUDE_DIR)
-  get_target_property(final_object ${final} BPF_OBJECT)
-  _bpfsubskel_c_name(final_c ${final})
-  set(pair "${lib}_in_${final}")
-  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
-  file(MAKE_DIRECTORY "${dir}")
-  set(test_args)
-  foreach(test IN LISTS tests)
-    list(APPEND test_args --test "${test}")
-  endforeach()
-  foreach(header IN LISTS test_headers)
-    list(APPEND test_args --prelude "${header}")
-  endforeach()
-  add_custom_command(
-    OUTPUT "${dir}/check.stamp"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel check "${lib_object}" "${final_object}"
-    COMMAND "${CMAKE_COMMAND}" -E touch "${dir}/check.stamp"
-    DEPENDS "${lib_object}" "${final_object}"
-    COMMENT "Checking BPF library ${lib} inside ${final}"
-    VERBATIM)
-  # A harness runs on the target: not built when cross compiling without an emulator
-  # (CMAKE_CROSSCOMPILING_EMULATOR), nor without a libbpf to link (BPFSUBSKEL_LIBBPF=none
-  # and none found); the build-time check still runs.
+# Why harnesses cannot be built here, or nothing: a harness runs on the target, so not
+# when cross compiling without an emulator (CMAKE_CROSSCOMPILING_EMULATOR), nor without a
+# libbpf to link (BPFSUBSKEL_LIBBPF=none and none found); the build-time check still runs.
+function(_bpfsubskel_why_no_harness out)
   get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
   set(why_not)
   if(CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
@@ -320,29 +299,80 @@ function(_bpfsubskel_add_harness subskel lib final)
   elseif(NOT harness_libbpf)
     set(why_not "BPFSUBSKEL_LIBBPF=none and pkg-config finds no libbpf for the harness")
   endif()
+  set(${out} "${why_not}" PARENT_SCOPE)
+endfunction()
+
+# Where bpfsubskel_test.h is (`bpfsubskel --includedir`), asked once per configure: user
+# tests (compiled once per library) and harnesses include it from there.
+function(_bpfsubskel_runtime_include out)
+  get_property(dir GLOBAL PROPERTY BPFSUBSKEL_RUNTIME_INCLUDE)
+  if(NOT dir)
+    execute_process(COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel --includedir
+                    OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
+                    RESULT_VARIABLE failed)
+    if(failed OR NOT dir)
+      message(FATAL_ERROR "bpfsubskel: `${BPFSUBSKEL_PYTHON} -m bpfsubskel --includedir` failed")
+    endif()
+    set_property(GLOBAL PROPERTY BPFSUBSKEL_RUNTIME_INCLUDE "${dir}")
+  endif()
+  set(${out} "${dir}" PARENT_SCOPE)
+endfunction()
+
+# The `bpfsubskel final` arguments of one (library, final object) pair: a --lib group
+# checking it (stamp) and, when `harness` is set, writing its harness source. Appends to
+# the caller's args, outputs, depends and comment.
+macro(_bpfsubskel_pair_group subskel lib final harness)
+  get_target_property(_lib_object ${subskel} BPF_SUBSKEL_OBJECT)
+  get_target_property(_lib_c ${subskel} BPF_SUBSKEL_NAME)
+  get_target_property(_tests ${subskel} BPF_SUBSKEL_TESTS)
+  get_target_property(_test_headers ${subskel} BPF_SUBSKEL_TEST_HEADERS)
+  set(_dir "${CMAKE_CURRENT_BINARY_DIR}/${lib}_in_${final}.harness")
+  file(MAKE_DIRECTORY "${_dir}")
+  list(APPEND args --lib "${_lib_object}" --lib-name ${_lib_c} --stamp "${_dir}/check.stamp")
+  list(APPEND outputs "${_dir}/check.stamp")
+  list(APPEND depends "${_lib_object}")
+  string(APPEND comment ", checking BPF library ${lib} inside ${final}")
+  if(${harness})
+    list(APPEND args --harness "${_dir}/${lib}_in_${final}.test.c")
+    foreach(_test IN LISTS _tests)
+      list(APPEND args --test "${_test}")
+    endforeach()
+    foreach(_header IN LISTS _test_headers)
+      list(APPEND args --prelude "${_header}")
+    endforeach()
+    list(APPEND outputs "${_dir}/${lib}_in_${final}.test.c")
+    list(APPEND depends ${_tests})
+    string(APPEND comment " and generating test harness ${lib}_in_${final}")
+  endif()
+endmacro()
+
+# The harness executable and tests of one pair whose source a `bpfsubskel final` command
+# writes (into <pair>.harness), including the final object's skeleton <skel> (whose
+# directory is on the include path). Without a harness: a target running the check.
+function(_bpfsubskel_pair_targets subskel lib final skel)
+  set(pair "${lib}_in_${final}")
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
+  _bpfsubskel_why_no_harness(why_not)
   if(why_not)
     add_custom_target(${pair}_check ALL DEPENDS "${dir}/check.stamp")
     add_dependencies(${pair}_check ${final} ${lib})
     message(STATUS "bpfsubskel: no harness test ${pair}: ${why_not}")
     return()
   endif()
-  _bpfsubskel_skeleton_command("${final_object}" ${final_c} "${dir}" "${final_c}.skel.h"
-                               "Generating skeleton of ${final} for the ${pair} harness")
-  _bpfsubskel_settle(settle "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h")
-  add_custom_command(
-    OUTPUT "${dir}/${pair}.test.c" "${dir}/bpfsubskel_test.h"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel harness "${lib_object}" "${final_object}"
-            -o "${dir}/${pair}.test.c" --lib-name ${lib_c} --final-name ${final_c}
-            ${test_args} --depfile "${dir}/${pair}.test.c.d"
-    DEPENDS "${lib_object}" "${final_object}" "${dir}/check.stamp" ${tests}
-    DEPFILE "${dir}/${pair}.test.c.d"
-    COMMENT "Generating test harness ${pair}"
-    ${settle}
-    VERBATIM)
-  add_executable(${pair}_harness "${dir}/${pair}.test.c" "${dir}/${final_c}.skel.h" ${tests})
-  target_include_directories(${pair}_harness PRIVATE "${dir}" "${subskel_include}"
-                             ${test_includes})
+  get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
+  get_target_property(test_includes ${subskel} BPF_SUBSKEL_TEST_INCLUDE_DIRECTORIES)
+  get_target_property(test_libraries ${subskel} BPF_SUBSKEL_TEST_LINK_LIBRARIES)
+  get_target_property(subskel_include ${subskel} BPF_SUBSKEL_INCLUDE_DIR)
+  get_target_property(tests_target ${subskel} BPF_SUBSKEL_TESTS_TARGET)
+  _bpfsubskel_runtime_include(runtime_include)
+  get_filename_component(skel_dir "${skel}" DIRECTORY)
+  add_executable(${pair}_harness "${dir}/${pair}.test.c" "${skel}")
+  target_include_directories(${pair}_harness PRIVATE "${skel_dir}" "${subskel_include}"
+                             "${runtime_include}" ${test_includes})
   target_link_libraries(${pair}_harness PRIVATE ${harness_libbpf} ${test_libraries})
+  if(tests_target)  # the library's TESTS, compiled once for all its harnesses
+    target_link_libraries(${pair}_harness PRIVATE ${tests_target})
+  endif()
   add_dependencies(${pair}_harness ${subskel}_header)
   add_dependencies(${pair}_harness ${final} ${lib})
   add_test(NAME ${pair} COMMAND ${pair}_harness)
@@ -357,6 +387,132 @@ function(_bpfsubskel_add_harness subskel lib final)
     set_tests_properties(${pair}@${kernel} PROPERTIES SKIP_RETURN_CODE 77 LABELS vm
                          TIMEOUT ${timeout})
   endforeach()
+endfunction()
+
+# One process for a BPF library (deferred to the end of its directory): `bpfsubskel link`,
+# or `bpfsubskel library` (link + subskeleton) when bpf_subskeleton() in this directory
+# left its header to this command.
+function(_bpfsubskel_library_command name)
+  get_target_property(output ${name} BPF_OBJECT)
+  get_target_property(inputs ${name} BPF_INPUTS)
+  get_target_property(header ${name} BPF_LIBRARY_SUBSKEL_HEADER)
+  get_target_property(c_name ${name} BPF_LIBRARY_SUBSKEL_NAME)
+  set(outputs "${output}")
+  set(command link -o "${output}" ${inputs})
+  set(comment "Linking BPF ${name}.bpf.o")
+  if(header)
+    list(APPEND outputs "${header}")
+    set(command library ${inputs} -o "${output}" --subskel "${header}" --name ${c_name})
+    string(APPEND comment ", generating ${c_name}.subskel.h")
+  endif()
+  _bpfsubskel_settle(settle ${outputs})
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel ${command} --depfile "${output}.d"
+    DEPENDS ${inputs}
+    DEPFILE "${output}.d"
+    COMMENT "${comment}"
+    ${settle}
+    VERBATIM)
+  set_target_properties(${name} PROPERTIES BPF_COMMAND_ADDED TRUE)
+endfunction()
+
+# One process for a final object (deferred to the end of its directory, when the
+# subskeletons declared so far are known): `bpfsubskel final` links it, writes its
+# skeleton (SKELETON's, else one for the harnesses) and, for every library with a
+# subskeleton it links, the check stamp and harness source.
+function(_bpfsubskel_final_command name)
+  get_target_property(output ${name} BPF_OBJECT)
+  get_target_property(inputs ${name} BPF_INPUTS)
+  get_target_property(skel ${name} BPF_FINAL_SKEL)
+  get_target_property(skel_name ${name} BPF_FINAL_SKEL_NAME)
+  _bpfsubskel_transitive_libraries(libraries ${name})
+  set(pairs)
+  get_property(subskeletons GLOBAL PROPERTY BPFSUBSKEL_SUBSKELETONS)
+  foreach(subskel IN LISTS subskeletons)
+    get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
+    if(lib IN_LIST libraries)
+      list(APPEND pairs ${subskel})
+    endif()
+  endforeach()
+  _bpfsubskel_why_no_harness(why_not)
+  set(harness TRUE)
+  if(why_not)
+    set(harness FALSE)
+  endif()
+  if(NOT skel AND pairs AND harness)  # no SKELETON (or a light one): one for the harnesses
+    _bpfsubskel_c_name(skel_name ${name})
+    set(skel "${CMAKE_CURRENT_BINARY_DIR}/${name}.harness/${skel_name}.skel.h")
+    file(MAKE_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/${name}.harness")
+  endif()
+  set(outputs "${output}")
+  set(args -o "${output}")
+  set(depends ${inputs})
+  set(comment "Linking BPF ${name}.bpf.o")
+  if(skel)
+    list(APPEND outputs "${skel}")
+    list(APPEND args --skel "${skel}" --name ${skel_name})
+    get_filename_component(header "${skel}" NAME)
+    string(APPEND comment ", generating ${header}")
+  endif()
+  foreach(subskel IN LISTS pairs)
+    get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
+    _bpfsubskel_pair_group(${subskel} ${lib} ${name} harness)
+  endforeach()
+  _bpfsubskel_settle(settle ${outputs})
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel final ${inputs} ${args} --no-runtime-header
+            --depfile "${output}.d"
+    DEPENDS ${depends}
+    DEPFILE "${output}.d"
+    COMMENT "${comment}"
+    ${settle}
+    VERBATIM)
+  set_target_properties(${name} PROPERTIES BPF_COMMAND_ADDED TRUE)
+  foreach(subskel IN LISTS pairs)
+    get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
+    _bpfsubskel_pair_targets(${subskel} ${lib} ${name} "${skel}")
+  endforeach()
+endfunction()
+
+# A pair found after its final object's command was made (the final object's directory
+# ended before the subskeleton was declared): one `bpfsubskel final` on the linked object,
+# in this directory, writing a skeleton of its own (when there is a harness), the check
+# stamp and the harness source.
+function(_bpfsubskel_add_late_pair subskel lib final)
+  get_target_property(final_object ${final} BPF_OBJECT)
+  _bpfsubskel_c_name(final_c ${final})
+  set(pair "${lib}_in_${final}")
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
+  _bpfsubskel_why_no_harness(why_not)
+  set(harness TRUE)
+  set(outputs)
+  set(args)
+  set(depends "${final_object}")
+  set(comment "Generating skeleton of ${final}")
+  if(why_not)
+    set(harness FALSE)
+    set(comment)
+  else()
+    set(skel "${dir}/${final_c}.skel.h")
+    list(APPEND outputs "${skel}")
+    list(APPEND args --skel "${skel}" --name ${final_c})
+  endif()
+  _bpfsubskel_pair_group(${subskel} ${lib} ${final} harness)
+  string(REGEX REPLACE "^, c" "C" comment "${comment}")
+  list(GET outputs 0 primary)
+  _bpfsubskel_settle(settle ${outputs})
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel final "${final_object}" ${args}
+            --no-runtime-header --depfile "${primary}.d"
+    DEPENDS ${depends}
+    DEPFILE "${primary}.d"
+    COMMENT "${comment}"
+    ${settle}
+    VERBATIM)
+  _bpfsubskel_pair_targets(${subskel} ${lib} ${final} "${dir}/${final_c}.skel.h")
 endfunction()
 
 # -- bpf_object -----------------------------------------------------------------------
@@ -451,15 +607,18 @@ function(bpf_object name)
       add_dependencies(${name} ${lib})
     endforeach()
   endif()
-  _bpfsubskel_settle(settle "${output}")
-  add_custom_command(
-    OUTPUT "${output}"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel link -o "${output}" ${inputs} --depfile "${output}.d"
-    DEPENDS ${inputs}
-    DEPFILE "${output}.d"
-    COMMENT "Linking BPF ${name}.bpf.o"
-    ${settle}
-    VERBATIM)
+  # An object's one command is made at the end of this directory, when more is known: a
+  # library's also writes its subskeleton if one is declared in this directory; a final
+  # object's (link, skeleton, checks, harness sources) covers the subskeletons declared by
+  # then. (A deferred call evaluates its arguments when it runs: pass the name now.)
+  set_target_properties(${name} PROPERTIES BPF_INPUTS "${inputs}"
+                        BPF_BINARY_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  if(arg_LIBRARY)
+    cmake_language(EVAL CODE "cmake_language(DEFER CALL _bpfsubskel_library_command [[${name}]])")
+  else()
+    set_target_properties(${name} PROPERTIES BPF_FINAL_SKEL "" BPF_FINAL_SKEL_NAME "")
+    cmake_language(EVAL CODE "cmake_language(DEFER CALL _bpfsubskel_final_command [[${name}]])")
+  endif()
 
   if(arg_INSTALL)  # cmake --install: the object, and its skeleton header if any
     include(GNUInstallDirs)
@@ -502,8 +661,13 @@ function(bpf_object name)
       endif()
     endif()
     set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${name}.include")
-    _bpfsubskel_skeleton_command("${output}" ${c_name} "${include_dir}" "${header}"
-                                 "Generating ${header}" ${light_flag})
+    if(arg_LIGHT)
+      _bpfsubskel_skeleton_command("${output}" ${c_name} "${include_dir}" "${header}"
+                                   "Generating ${header}" ${light_flag})
+    else()  # written by the final object's command, and used by its harnesses
+      set_target_properties(${name} PROPERTIES BPF_FINAL_SKEL "${include_dir}/${header}"
+                            BPF_FINAL_SKEL_NAME ${c_name})
+    endif()
     file(MAKE_DIRECTORY "${include_dir}")
     add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${header}")
     if(arg_INSTALL)
@@ -527,14 +691,6 @@ function(bpf_object name)
 
   if(NOT arg_LIBRARY)
     set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_FINALS ${name})
-    # Harnesses for libraries whose subskeleton was declared before this final object.
-    get_property(subskeletons GLOBAL PROPERTY BPFSUBSKEL_SUBSKELETONS)
-    foreach(subskel IN LISTS subskeletons)
-      get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
-      if(lib IN_LIST libraries)
-        _bpfsubskel_add_harness(${subskel} ${lib} ${name})
-      endif()
-    endforeach()
   endif()
 endfunction()
 
@@ -633,16 +789,30 @@ function(bpf_subskeleton target lib)
   set(include_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.include")
   set(header "${include_dir}/${c_name}.subskel.h")
   file(MAKE_DIRECTORY "${include_dir}")
-  _bpfsubskel_settle(settle "${header}")
-  add_custom_command(
-    OUTPUT "${header}"
-    COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel subskel "${lib_object}" -o "${header}" --name ${c_name}
-            --depfile "${header}.d"
-    DEPENDS "${lib_object}"
-    DEPFILE "${header}.d"
-    COMMENT "Generating ${c_name}.subskel.h"
-    ${settle}
-    VERBATIM)
+  set(with_library FALSE)  # the library's own command (not made yet, same directory)?
+  if(lib_target)
+    get_target_property(lib_dir ${lib_target} BPF_BINARY_DIR)
+    get_target_property(lib_done ${lib_target} BPF_COMMAND_ADDED)
+    get_target_property(lib_header ${lib_target} BPF_LIBRARY_SUBSKEL_HEADER)
+    if(lib_dir STREQUAL CMAKE_CURRENT_BINARY_DIR AND NOT lib_done AND NOT lib_header)
+      set(with_library TRUE)
+    endif()
+  endif()
+  if(with_library)
+    set_target_properties(${lib_target} PROPERTIES BPF_LIBRARY_SUBSKEL_HEADER "${header}"
+                          BPF_LIBRARY_SUBSKEL_NAME ${c_name})
+  else()
+    _bpfsubskel_settle(settle "${header}")
+    add_custom_command(
+      OUTPUT "${header}"
+      COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel subskel "${lib_object}" -o "${header}" --name ${c_name}
+              --depfile "${header}.d"
+      DEPENDS "${lib_object}"
+      DEPFILE "${header}.d"
+      COMMENT "Generating ${c_name}.subskel.h"
+      ${settle}
+      VERBATIM)
+  endif()
   add_custom_target(${target}_header DEPENDS "${header}")
   if(arg_INSTALL)  # cmake --install: the header, for the library's userspace users
     include(GNUInstallDirs)
@@ -658,7 +828,22 @@ function(bpf_subskeleton target lib)
   target_include_directories(${target} INTERFACE "${include_dir}")
   target_link_libraries(${target} INTERFACE bpfsubskel::libbpf)
   add_dependencies(${target} ${target}_header)
+  # The TESTS, compiled once for every harness of the library: an OBJECT library (not an
+  # archive, whose linking would drop tests that register themselves from constructors).
+  set(tests_target)
+  _bpfsubskel_why_no_harness(why_not)
+  if(lib_target AND tests AND NOT why_not)
+    set(tests_target ${target}_harness_tests)
+    get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
+    _bpfsubskel_runtime_include(runtime_include)
+    add_library(${tests_target} OBJECT EXCLUDE_FROM_ALL ${tests})
+    target_include_directories(${tests_target} PRIVATE "${include_dir}" "${runtime_include}"
+                               ${test_includes})
+    target_link_libraries(${tests_target} PRIVATE ${harness_libbpf} ${arg_TEST_LINK_LIBRARIES})
+    add_dependencies(${tests_target} ${target}_header)
+  endif()
   set_target_properties(${target} PROPERTIES BPF_SUBSKEL_OBJECT "${lib_object}"
+                        BPF_SUBSKEL_TESTS_TARGET "${tests_target}"
                         BPF_SUBSKEL_NAME ${c_name} BPF_SUBSKEL_TESTS "${tests}"
                         BPF_SUBSKEL_KERNELS "${kernels}"
                         BPF_SUBSKEL_INCLUDE_DIR "${include_dir}"
@@ -678,12 +863,14 @@ function(bpf_subskeleton target lib)
     endif()
     set_target_properties(${lib_target} PROPERTIES BPF_SUBSKELETON ${target})
     set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_SUBSKELETONS ${target})
-    # Harnesses for final objects declared before this call.
+    # Harnesses for final objects declared before this call whose command is made
+    # already (their directory has ended); the others' commands will include this one.
     get_property(finals GLOBAL PROPERTY BPFSUBSKEL_FINALS)
     foreach(final IN LISTS finals)
+      get_target_property(added ${final} BPF_COMMAND_ADDED)
       _bpfsubskel_transitive_libraries(libraries ${final})
-      if(lib_target IN_LIST libraries)
-        _bpfsubskel_add_harness(${target} ${lib_target} ${final})
+      if(added AND lib_target IN_LIST libraries)
+        _bpfsubskel_add_late_pair(${target} ${lib_target} ${final})
       endif()
     endforeach()
   endif()

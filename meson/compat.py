@@ -72,7 +72,8 @@ __all__ = [
     "IncludeDirs", "InvalidArguments", "KwargInfo", "ModuleInfo", "ModuleReturnValue",
     "NewExtensionModule", "NoneType", "call", "can_run_host_binaries", "host_machine",
     "host_c_compiler", "host_sys_root",
-    "bpfsubskel_command", "file_path", "include_flags", "message", "meson_version",
+    "bpfsubskel_command", "extract_all_objects", "file_path", "include_flags", "message",
+    "meson_version",
     "noKwargs", "project_option", "typed_kwargs", "typed_pos_args", "warning",
 ]
 
@@ -130,6 +131,12 @@ def include_flags(state: Any, include_dirs: IncludeDirs) -> list[str]:
     src, bld = state.environment.get_source_dir(), state.environment.get_build_dir()
     paths = _include_dirs_as_paths(include_dirs, src, bld)
     return [f"-I{p}" for p in dict.fromkeys(map(os.path.normpath, paths)) if os.path.isdir(p)]
+
+
+def extract_all_objects(target: Any) -> Any:
+    """meson.build's target.extract_all_objects(recursive: true): its objects, for another
+    target's objects: (every object linked, unlike an archive's members)."""
+    return target.extract_all_objects(True)
 
 
 def target_subdir(target: Any) -> str:

@@ -13,7 +13,7 @@ A generated header among bpf_object()'s sources (vmlinux_h(), any custom_target 
 .h files) is made before compiling, and its build directory is on the include path.
 
 For every (library passed to generate(), final object linking it) pair, declared in
-either order, it adds a build-time `bpfsubskel check`, a harness executable
+either order, it adds a build-time check, a harness executable
 `<lib>_in_<final>_harness` with the library's tests compiled in, and a test
 `<lib>_in_<final>` (exit status 77 = skipped). For every kernel in kernels: (default:
 the project's option subskel_kernels, if it defines one), a test `<lib>_in_<final>@<kernel>`
@@ -22,6 +22,10 @@ included (#include "<header>") before the generated headers in the harnesses (th
 the library's globals name); test_dependencies are the harnesses' (their include
 directories and libraries, also for tests:). A cross build that cannot run host binaries
 (no exe_wrapper) gets the checks but no harnesses.
+
+Build cost: a final object's skeleton, and the checks and harness sources of the libraries
+whose generate() came before it, are one `bpfsubskel final` process; a pair whose
+generate() comes after the final object gets its own check and harness commands.
 
 BPF objects are compiled with the clang and flags `bpfsubskel cflags` gives for the host
 machine (once per configure). The project option subskel_libbpf (shared, the default,
@@ -113,6 +117,7 @@ class Subskeleton:
     kernels: list[str] = field(default_factory=list)  # also run the harnesses on these
     test_headers: list[str] = field(default_factory=list)  # --prelude
     test_dependencies: list[Any] = field(default_factory=list)
+    test_objects: Any = None  # the tests, compiled once for every harness (extracted objects)
 
 
 @dataclass
@@ -205,10 +210,12 @@ class SubskelModule(compat.NewExtensionModule):
                 raise InvalidArguments(
                     f"subskel.bpf_object: source {outputs} is not a .c file, .o file or "
                     "generated header")
+        generated_includes: list[str] = []
         for header in headers:  # commands run in the build root: a relative -I
             include = f"-I{compat.target_subdir(header) or '.'}"
-            if include not in flags:
-                flags.insert(0, include)  # before the user's include directories
+            if include not in generated_includes:
+                generated_includes.append(include)
+        flags[:0] = generated_includes  # before the project's own directories
         stems: set[str] = set()
         for source in c_sources:
             stem = os.path.basename(source.fname).removesuffix(".c").removesuffix(".bpf")
@@ -237,15 +244,51 @@ class SubskelModule(compat.NewExtensionModule):
         self.objects[id(target)] = obj
 
         if not obj.library:
-            obj.skeleton = self._skeleton_target(state, target, skeleton_name(name),
-                                                 f"{name}.skel.h")
             self.skeleton_headers[(state.subdir, f"{name}.skel.h")] = skeleton_name(name)
             obj.include_dirs = compat.call(state, "include_directories", ".")
-            # Harnesses for libraries whose subskeleton was generated before this object.
-            for sub in self.subskeletons:
-                if sub.library in linked:
-                    self._add_harness(state, sub, obj)
+            # Libraries whose subskeleton was generated before this object: their checks
+            # and harness sources come from the one command writing the skeleton.
+            self._final_command(state, obj, [sub for sub in self.subskeletons
+                                             if sub.library in linked])
         return ModuleReturnValue(target, [])
+
+    def _final_command(self, state: Any, final: BpfObject, subs: list[Subskeleton]) -> None:
+        """One `bpfsubskel final` on the linked object: its skeleton (<name>.skel.h, one for
+        userspace and every harness) and, for each library in `subs`, the check stamp and
+        the harness source; then the harness programs."""
+        tools = self._tools(state)
+        header = f"{final.name}.skel.h"
+        outputs, args, inputs, depend_files = [header], [], [final.target], []
+        pairs = []
+        for sub in subs:
+            plan = self._plan_pair(state, sub, final)
+            if plan is None:
+                continue
+            pair, harness = plan
+            inputs.append(sub.library.target)
+            args += ["--lib", f"@INPUT{len(inputs) - 1}@", "--lib-name", sub.name,
+                     "--stamp", f"@OUTPUT{len(outputs)}@"]
+            outputs.append(f"{pair}.check")
+            if harness:
+                args += ["--harness", f"@OUTPUT{len(outputs)}@"]
+                outputs.append(f"{pair}.test.c")
+                for test in sub.tests:
+                    args += ["--test", compat.file_path(state, test)]
+                for prelude in sub.test_headers:
+                    args += ["--prelude", prelude]
+                depend_files += sub.tests
+                pairs.append((sub, pair, len(outputs) - 1))
+        target = compat.call(
+            state, "custom_target", header, input=inputs, output=outputs,
+            command=[tools.bpfsubskel, "final", "@INPUT0@", "--skel", "@OUTPUT0@", "--name",
+                     skeleton_name(final.name), *args, "--no-runtime-header", "--depfile",
+                     "@DEPFILE@"],
+            depfile=f"{header}.d", depend_files=depend_files,
+            # Built on demand, unless it checks libraries (every build checks them).
+            build_by_default=len(outputs) > 1)
+        final.skeleton = target[0]
+        for sub, pair, index in pairs:
+            self._harness_program(state, sub, final, pair, target[index])
 
     def _library(self, target: Any, function: str, argument: str) -> BpfObject:
         obj = self.objects.get(id(target))
@@ -348,6 +391,16 @@ class SubskelModule(compat.NewExtensionModule):
         if obj is not None and kwargs["harness"]:
             sub = Subskeleton(name, obj, dependency, tests, list(kernels),
                               list(kwargs["test_headers"]), list(kwargs["test_dependencies"]))
+            if tests and compat.host_c_compiler(state) and not self._why_no_harness(state):
+                # Compiled once for all the library's harnesses: a static library never
+                # built itself, whose objects (all of them: tests register themselves from
+                # constructors, which an archive's link would drop) each harness links.
+                tests_lib = compat.call(
+                    state, "static_library", f"{name}_harness_tests", *tests,
+                    dependencies=[dependency, tools.harness_libbpf, *sub.test_dependencies],
+                    c_args=["-isystem", tools.runtime_include], build_by_default=False,
+                    override_options=["werror=false"])
+                sub.test_objects = compat.extract_all_objects(tests_lib)
             self.subskeletons.append(sub)
             # Harnesses for final objects declared before this call.
             for final in [o for o in self.objects.values() if not o.library]:
@@ -421,9 +474,19 @@ class SubskelModule(compat.NewExtensionModule):
 
     # -- harnesses -------------------------------------------------------------------------
 
-    def _add_harness(self, state: Any, sub: Subskeleton, final: BpfObject) -> None:
-        """Check, harness program and test for one (library, final object) pair."""
-        tools = self._tools(state)
+    def _why_no_harness(self, state: Any) -> str:
+        """Why no harness can be built, or '': a harness runs on the host machine, so not
+        when it cannot run there (cross without an exe_wrapper), nor without a libbpf
+        (subskel_libbpf=none, none found); the build-time check still runs."""
+        return ("this cross build cannot run host binaries (no exe_wrapper)"
+                if not compat.can_run_host_binaries(state) else
+                "subskel_libbpf is none and no libbpf was found for the harness"
+                if self._tools(state).harness_libbpf is None else "")
+
+    def _plan_pair(self, state: Any, sub: Subskeleton, final: BpfObject
+                   ) -> Optional[tuple[str, bool]]:
+        """(pair name, whether it gets a harness) of one (library, final object) pair, or
+        None: no check either (no C compiler)."""
         final_name = c_name(final.name)
         pair = f"{sub.name}_in_{final_name}"
         if pair in self.harness_names:
@@ -436,23 +499,28 @@ class SubskelModule(compat.NewExtensionModule):
         if not compat.host_c_compiler(state):
             compat.warning(f"subskel: no test {pair}: the harness is C and this project has "
                            "no C compiler (add 'c' to project() languages)")
+            return None
+        why_not = self._why_no_harness(state)
+        if why_not:
+            compat.message(f"subskel: no harness test {pair}: {why_not}")
+        return pair, not why_not
+
+    def _add_harness(self, state: Any, sub: Subskeleton, final: BpfObject) -> None:
+        """A pair found after its final object's command was made (generate() after
+        bpf_object()): its own check and harness source commands."""
+        plan = self._plan_pair(state, sub, final)
+        if plan is None:
             return
+        pair, harness = plan
+        tools = self._tools(state)
         lib_target = sub.library.target
-        # A harness runs on the host machine: not built when it cannot run there (cross
-        # without an exe_wrapper), nor without a libbpf (subskel_libbpf=none, none found);
-        # the build-time check still runs.
-        why_not = ("this cross build cannot run host binaries (no exe_wrapper)"
-                   if not compat.can_run_host_binaries(state) else
-                   "subskel_libbpf is none and no libbpf was found for the harness"
-                   if tools.harness_libbpf is None else "")
         check = compat.call(
             state, "custom_target", f"{pair}.check", input=[lib_target, final.target],
             output=[f"{pair}.check"],
             command=[tools.bpfsubskel, "check", "@INPUT0@", "@INPUT1@", "--stamp", "@OUTPUT@",
                      "--depfile", "@DEPFILE@"],
             depfile=f"{pair}.check.d", build_by_default=True)
-        if why_not:
-            compat.message(f"subskel: no harness test {pair}: {why_not}")
+        if not harness:
             return
         test_args = []
         for test in sub.tests:
@@ -467,8 +535,16 @@ class SubskelModule(compat.NewExtensionModule):
                      "--final-header", f"{final.name}.skel.h", "--no-runtime-header",
                      *test_args, "--depfile", "@DEPFILE@"],
             depfile=f"{pair}.test.c.d", depends=[check], depend_files=sub.tests)
+        self._harness_program(state, sub, final, pair, source)
+
+    def _harness_program(self, state: Any, sub: Subskeleton, final: BpfObject, pair: str,
+                         source: Any) -> None:
+        """The harness executable of one pair and its tests."""
+        tools = self._tools(state)
+        tests = {"objects": [sub.test_objects]} if sub.test_objects is not None else {}
         program = compat.call(
-            state, "executable", f"{pair}_harness", source, final.skeleton, *sub.tests,
+            state, "executable", f"{pair}_harness", source, final.skeleton,
+            *([] if tests else sub.tests), **tests,
             dependencies=[sub.dependency, tools.harness_libbpf, *sub.test_dependencies],
             include_directories=[final.include_dirs],
             c_args=["-isystem", tools.runtime_include], build_by_default=True,

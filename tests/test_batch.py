@@ -129,6 +129,28 @@ def test_final_is_link_skel_check_and_harnesses(raw: dict[str, Path],
             str(out / "lib_test.c")} <= set(deps)
 
 
+def test_final_prelude_per_library(raw: dict[str, Path], trio_libs: dict[str, Path],
+                                   tmp_path: Path) -> None:
+    """--prelude in a --lib group: that harness only, as `harness --prelude` writes it."""
+    out = tmp_path / "out"
+    args = final_args(raw, trio_libs, out)
+    at = args.index("--stamp")
+    args[at:at] = ["--prelude", "types.h", "--prelude", "sub/more.h"]
+    run_cli(*args, check=True)
+    run_cli("harness", trio_libs["trio"], out / "app.bpf.o", "-o", tmp_path / "single.test.c",
+            "--lib-name", "lib", "--final-name", "app", "--final-header", "app.skel.h",
+            "--test", out / "lib_test.c", "--prelude", "types.h", "--prelude", "sub/more.h",
+            "--no-runtime-header", check=True)
+    text = (out / "lib__app.test.c").read_text()
+    assert text == (tmp_path / "single.test.c").read_text()
+    assert text.index('#include "types.h"') < text.index('#include "sub/more.h"')
+    assert '#include "types.h"' not in (out / "lib2__app.test.c").read_text()
+
+    args[at:at + 2] = ["--prelude", "/abs.h"]
+    result = run_cli(*args)
+    assert result.returncode == 2 and "/abs.h" in result.stderr
+
+
 def test_final_rewrites_only_what_changed(raw: dict[str, Path], trio_libs: dict[str, Path],
                                           tmp_path: Path) -> None:
     out = tmp_path / "out"
