@@ -94,7 +94,8 @@ def bpftool_version() -> tuple[int, int]:
         out = bpftool("version").stdout
     except OSError:
         return (0, 0)
-    m = re.search(r"^bpftool v(\d+)\.(\d+)", out, re.M)
+    # Debian 12's prints its argv[0]: `/usr/sbin/bpftool v7.1.0`.
+    m = re.search(r"^(?:\S*/)?bpftool v(\d+)\.(\d+)", out, re.M)
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
