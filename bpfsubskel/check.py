@@ -16,7 +16,7 @@ from typing import NamedTuple, Optional
 
 from .btf import MAX_RESOLVE_DEPTH, MODIFIERS, Btf, BtfType, Kind
 from .errors import InputError
-from .model import BpfObject, Map, MapKind, Var, refuse_subskeleton_problem
+from .model import BpfObject, Map, MapKind, Var, refuse_subskeleton_problem, refuse_unopenable
 
 HELP = "check statically that a BPF library works inside a final BPF object"
 DESCRIPTION = """\
@@ -261,8 +261,7 @@ def command(args: argparse.Namespace) -> int:
         raise InputError(args.depfile, "--depfile names the dependencies of --stamp; pass both")
     lib, final = load(args.library), load(args.final)
     refuse_subskeleton_problem(lib, args.library)
-    if final.open_error:  # the same rule as `skel`: libbpf must be able to open it
-        raise InputError(args.final, final.open_error)
+    refuse_unopenable(final, args.final)  # the same rule as `skel`
     if not report(check(lib, final), args.library, args.final, args.werror, args.verbose):
         return 1
     if args.stamp:

@@ -115,7 +115,7 @@ def command(args: argparse.Namespace) -> int:
     from .cli import finish_all, load_object, object_name
     from .errors import InputError, reading
     from .link import batch_object
-    from .model import refuse_subskeleton_problem
+    from .model import refuse_subskeleton_problem, refuse_unopenable
 
     final_path = args.output or args.inputs[0]
     final_name = object_name(args.name, final_path)
@@ -145,8 +145,7 @@ def command(args: argparse.Namespace) -> int:
         refuse_subskeleton_problem(lib_obj, lib.path)
 
     path, final, outputs = batch_object(args, "final")
-    if final.open_error:  # libbpf could not open it: no skeleton, check or harness
-        raise InputError(path, final.open_error)
+    refuse_unopenable(final, path)  # no skeleton, check or harness of it
     if args.skel:
         with reading(path):
             outputs.append((args.skel, skel.generate(final, final_name)))

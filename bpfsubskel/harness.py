@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 from typing import Any, NamedTuple, Optional
 
 from . import render
 from .errors import InputError, reading
-from .model import BpfObject, MapKind, refuse_subskeleton_problem
-from .names import c_string_body
+from .model import BpfObject, MapKind, refuse_subskeleton_problem, refuse_unopenable
+from .names import c_string_body, is_header_file_name, is_include_path
 
 HELP = "generate a test program checking a BPF library inside one final BPF object"
 DESCRIPTION = """\
@@ -41,13 +40,11 @@ none failed, 2 on a usage error or when the filters select no test.
 """
 
 RUNTIME_HEADER = "bpfsubskel_test.h"
-_HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-_PRELUDE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
 
 
 def check_prelude(header: str) -> None:
     """A --prelude is printed inside #include "...": a plain relative header path."""
-    if not _PRELUDE.match(header) or ".." in header.split("/"):
+    if not is_include_path(header):
         raise InputError(header, "--prelude takes a header as #include names it: a relative "
                                  "path of letters, digits, '_', '-', '+', '.' and '/' (no '..'; "
                                  "add its directory to the include path)")
@@ -140,7 +137,7 @@ def pair_names(lib_path: str, final_path: str, lib_name: Optional[str],
         raise InputError(final_path, f"the library and the final object are both named "
                                      f"'{lib_c}'; pass --lib-name or --final-name")
     header = final_header or f"{final_c}.skel.h"
-    if not _HEADER_NAME.match(header):
+    if not is_header_file_name(header):
         raise InputError(final_path, f"--final-header '{header}' is not a plain file "
                                      "name (letters, digits, '.', '_', '-')")
     return lib_c, final_c, header
@@ -149,8 +146,7 @@ def pair_names(lib_path: str, final_path: str, lib_name: Optional[str],
 def generate(lib: BpfObject, final: BpfObject, final_path: str, lib_name: str,
              final_name: str, final_header: str, prelude: tuple[str, ...] = ()) -> str:
     """The harness C text of one pair (`lib` already vetted for subskeletons)."""
-    if final.open_error:  # its skeleton could not be generated either
-        raise InputError(final_path, final.open_error)
+    refuse_unopenable(final, final_path)  # its skeleton could not be generated either
     with reading(final_path):
         return render.render("harness.c.j2",
                              **build_context(lib, final, lib_name, final_name, final_header,

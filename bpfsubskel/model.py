@@ -232,6 +232,13 @@ def refuse_subskeleton_problem(obj: BpfObject, path: str) -> None:
         raise InputError(path, problem)
 
 
+def refuse_unopenable(obj: BpfObject, path: str) -> None:
+    """An InputError about `path` if libbpf's bpf_object__open would refuse `obj`: what
+    needs a final object (skeleton, check, harness) cannot work on it."""
+    if obj.open_error:
+        raise InputError(path, obj.open_error)
+
+
 def load(path: str) -> BpfObject:
     """Read a BPF object file into the model. Bad input raises InputError."""
     return from_bytes(path, read_input(path))

@@ -169,6 +169,23 @@ def c_identifier(name: str, what: str, c_only: bool = False) -> str:
     return name
 
 
+# Generated headers' file names (skeleton headers) and headers a harness includes
+# (--prelude): printed inside #include "...", so a safe character set.
+_HEADER_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_INCLUDE_PATH = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
+
+
+def is_header_file_name(name: str) -> bool:
+    """A plain file name: letters, digits, '.', '_', '-' (no directory)."""
+    return bool(_HEADER_FILE.match(name))
+
+
+def is_include_path(path: str) -> bool:
+    """A relative header path as #include names it: letters, digits, '_', '-', '+', '.',
+    '/', and no '..'."""
+    return bool(_INCLUDE_PATH.match(path)) and ".." not in path.split("/")
+
+
 def base_type_problem(name: str) -> str | None:
     """Why a BTF INT/FLOAT name cannot be printed as a C type, or None."""
     words = name.split(" ")

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Optional
 from . import render
 from .cdecl import DeclPrinter
 from .errors import CorruptData
-from .model import BpfObject, Map, MapKind
+from .model import BpfObject, Map, MapKind, refuse_unopenable
 from .names import c_string_body
 from .struct_ops import shadows
 
@@ -88,8 +88,7 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
 
 def _refuse_unresolved(obj: BpfObject) -> None:
     """A skeleton is of a final object, which libbpf must open: say now if it cannot."""
-    if obj.open_error:
-        raise CorruptData(obj.open_error)
+    refuse_unopenable(obj, obj.path)
 
 
 def _layout(obj: BpfObject, m: Map) -> list[str]:

@@ -42,7 +42,13 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from bpfsubskel.names import default_object_name, identifier_problem, sanitize
+from bpfsubskel.names import (
+    default_object_name,
+    identifier_problem,
+    is_header_file_name,
+    is_include_path,
+    sanitize,
+)
 
 from . import compat
 from .compat import (
@@ -63,8 +69,6 @@ from .compat import (
 
 VM_TIMEOUT = 300  # seconds a harness may take in `bpfsubskel vm`
 LIBBPF_CHOICES = ("shared", "static", "none")
-_HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-_PRELUDE = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
 BpfInput = Union[str, File, CustomTarget, CustomTargetIndex]
 
 
@@ -369,7 +373,7 @@ class SubskelModule(compat.NewExtensionModule):
                 "harnesses of the final objects linking the library, so they need harness: "
                 "true and a library made by subskel.bpf_object(..., library: true)")
         for header in kwargs["test_headers"]:
-            if not _PRELUDE.match(header) or ".." in header.split("/"):
+            if not is_include_path(header):
                 raise InvalidArguments(
                     f"subskel.generate: 'test_headers' {header!r} is not a header as #include "
                     "names it (a relative path of letters, digits, '_', '-', '+', '.', '/'); "
@@ -441,7 +445,7 @@ class SubskelModule(compat.NewExtensionModule):
             what = "'name'" if kwargs["name"] else \
                 f"the name derived from {_input_name(final)!r} (pass name:)"
             raise InvalidArguments(f"subskel.skeleton: {what} {name!r} {problem}")
-        if not _HEADER_NAME.match(header):
+        if not is_header_file_name(header):
             raise InvalidArguments(f"subskel.skeleton: 'header' {header!r} is not a plain file "
                                    "name (letters, digits, '.', '_', '-')")
         key = ("file", compat.file_path(state, final)) if isinstance(final, File) else \
