@@ -119,28 +119,26 @@ def generate_header(args: argparse.Namespace, generate: Callable[[Any, str], str
 def finish(output: str, content: str | bytes, depfile: Optional[str], inputs: list[str],
            extra: Optional[list[tuple[str, str | bytes]]] = None) -> None:
     """Write an output, its depfile and any extra files: all (if changed) or none."""
-    from . import render
-
-    outputs = [*(extra or []), (output, content)]
-    try:
-        if depfile:
-            outputs.append((depfile, render.depfile_text(output, inputs)))
-        render.check_output_paths([path for path, _ in outputs], inputs)
-        render.write_outputs(outputs)
-    except render.WriteError as e:
-        fail(e.path, e.reason)
+    _write([*(extra or []), (output, content)], depfile, output, inputs)
 
 
 def finish_all(outputs: list[tuple[str, str | bytes]], depfile: Optional[str],
                inputs: list[str]) -> None:
     """Write several outputs of one command and one depfile naming them all (the first is
     the primary output): each only if changed, all or none."""
+    _write(outputs, depfile, list(dict.fromkeys(path for path, _ in outputs)), inputs)
+
+
+def _write(outputs: list[tuple[str, str | bytes]], depfile: Optional[str],
+           targets: str | list[str], inputs: list[str]) -> None:
+    """Every command's outputs: the depfile added, the paths vetted (no output over an
+    input or another output), then all written or none; any problem is one error line."""
     from . import render
 
-    targets = list(dict.fromkeys(path for path, _ in outputs))
-    if depfile:
-        outputs = [*outputs, (depfile, render.depfile_text(targets, inputs))]
     try:
+        if depfile:
+            outputs = [*outputs, (depfile, render.depfile_text(targets, inputs))]
+        render.check_output_paths([path for path, _ in outputs], inputs)
         render.write_outputs(outputs)
     except render.WriteError as e:
         fail(e.path, e.reason)

@@ -277,3 +277,19 @@ def test_depfile_drives_real_ninja(raw: dict[str, Path], tmp_path: Path, mode: s
     ran = build()  # Ninja also reruns the library: its stored deps predate its output)
     assert " final " in ran[-1]
     assert build() == []
+
+
+@pytest.mark.parametrize("clobbered", ["skel", "depfile"])
+def test_final_refuses_an_output_over_an_input(raw: dict[str, Path], trio_libs: dict[str, Path],
+                                               tmp_path: Path, clobbered: str) -> None:
+    """The batch commands vet their output paths as every command does: an output naming
+    an input is one error line, and the input is left as it was."""
+    out = tmp_path / "out"  # made by trio_libs, with lib_test.c
+    args = [str(a) for a in final_args(raw, trio_libs, out)]
+    victim = str(trio_libs["counters"])
+    before = Path(victim).read_bytes()
+    args[args.index(str(out / ("app.skel.h" if clobbered == "skel" else "app.d")))] = victim
+    result = run_cli(*args)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert Path(victim).read_bytes() == before
+    assert not (out / "app.bpf.o").exists()
