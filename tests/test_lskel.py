@@ -129,7 +129,9 @@ def test_light_skeleton_runs_without_libbpf(app: Path, tmp_path: Path, compiler:
 def test_generation_is_unprivileged_and_deterministic(app: Path, tmp_path: Path,
                                                       request: pytest.FixtureRequest) -> None:
     """libbpf's loader generator makes no syscall that needs privilege or creates a kernel
-    object: as `nobody`, in another directory, the header is byte-identical."""
+    object: with no capability at all, in another directory, the header is byte-identical.
+    (Capabilities are dropped, the uid kept: the checkout and its venv may be readable by
+    their owner only, as in a clone made under `mktemp -d`.)"""
     as_root = tmp_path / "root.lskel.h"
     run_cli("skel", "-L", app, "-o", as_root, "--name", "lskel_app_lskel", check=True)
     shared = Path(tempfile.mkdtemp(prefix="bpfsubskel-lskel-"))  # pytest's tmp is 0700
@@ -140,7 +142,11 @@ def test_generation_is_unprivileged_and_deterministic(app: Path, tmp_path: Path,
     cmd = [sys.executable, "-m", "bpfsubskel", "skel", "-L", "app.bpf.o", "-o", "x.lskel.h",
            "--name", "lskel_app_lskel"]
     if os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+        drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        caps = subprocess.run([*drop, "grep", "^CapEff:", "/proc/self/status"],
+                              capture_output=True, text=True, check=True).stdout.split()
+        assert caps == ["CapEff:", "0000000000000000"], caps  # no CAP_BPF, no CAP_SYS_ADMIN
+        cmd = [*drop, *cmd]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     result = subprocess.run(cmd, cwd=shared, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
