@@ -364,12 +364,12 @@ function(_bpfsubskel_pair_targets subskel lib final skel)
   get_target_property(test_libraries ${subskel} BPF_SUBSKEL_TEST_LINK_LIBRARIES)
   get_target_property(subskel_include ${subskel} BPF_SUBSKEL_INCLUDE_DIR)
   get_target_property(tests_target ${subskel} BPF_SUBSKEL_TESTS_TARGET)
-  _bpfsubskel_runtime_include(runtime_include)
+  _bpfsubskel_test_runtime(runtime)
   get_filename_component(skel_dir "${skel}" DIRECTORY)
   add_executable(${pair}_harness "${dir}/${pair}.test.c" "${skel}")
   target_include_directories(${pair}_harness PRIVATE "${skel_dir}" "${subskel_include}"
-                             "${runtime_include}" ${test_includes})
-  target_link_libraries(${pair}_harness PRIVATE ${harness_libbpf} ${test_libraries})
+                             ${test_includes})
+  target_link_libraries(${pair}_harness PRIVATE ${runtime} ${harness_libbpf} ${test_libraries})
   if(tests_target)  # the library's TESTS, compiled once for all its harnesses
     target_link_libraries(${pair}_harness PRIVATE ${tests_target})
   endif()
@@ -387,6 +387,22 @@ function(_bpfsubskel_pair_targets subskel lib final skel)
     set_tests_properties(${pair}@${kernel} PROPERTIES SKIP_RETURN_CODE 77 LABELS vm
                          TIMEOUT ${timeout})
   endforeach()
+endfunction()
+
+# The harness runtime (bpfsubskel_test_runtime.c), compiled once per project into the
+# static library bpfsubskel_test_runtime, which every harness links: its users compile
+# with SUBSKEL_TEST_RUNTIME_LINKED, so a harness compiles only its own tests.
+function(_bpfsubskel_test_runtime out)
+  if(NOT TARGET bpfsubskel_test_runtime)
+    get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
+    _bpfsubskel_runtime_include(runtime_include)
+    add_library(bpfsubskel_test_runtime STATIC EXCLUDE_FROM_ALL
+                "${runtime_include}/bpfsubskel_test_runtime.c")
+    target_include_directories(bpfsubskel_test_runtime PUBLIC "${runtime_include}")
+    target_compile_definitions(bpfsubskel_test_runtime INTERFACE SUBSKEL_TEST_RUNTIME_LINKED)
+    target_link_libraries(bpfsubskel_test_runtime PUBLIC ${harness_libbpf})
+  endif()
+  set(${out} bpfsubskel_test_runtime PARENT_SCOPE)
 endfunction()
 
 # One process for a BPF library (deferred to the end of its directory): `bpfsubskel link`,
@@ -835,11 +851,11 @@ function(bpf_subskeleton target lib)
   if(lib_target AND tests AND NOT why_not)
     set(tests_target ${target}_harness_tests)
     get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
-    _bpfsubskel_runtime_include(runtime_include)
+    _bpfsubskel_test_runtime(runtime)
     add_library(${tests_target} OBJECT EXCLUDE_FROM_ALL ${tests})
-    target_include_directories(${tests_target} PRIVATE "${include_dir}" "${runtime_include}"
-                               ${test_includes})
-    target_link_libraries(${tests_target} PRIVATE ${harness_libbpf} ${arg_TEST_LINK_LIBRARIES})
+    target_include_directories(${tests_target} PRIVATE "${include_dir}" ${test_includes})
+    target_link_libraries(${tests_target} PRIVATE ${runtime} ${harness_libbpf}
+                          ${arg_TEST_LINK_LIBRARIES})
     add_dependencies(${tests_target} ${target}_header)
   endif()
   set_target_properties(${target} PROPERTIES BPF_SUBSKEL_OBJECT "${lib_object}"

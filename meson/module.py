@@ -145,6 +145,7 @@ class SubskelModule(compat.NewExtensionModule):
         self.skeletons: dict[tuple[object, ...], Any] = {}
         self.skeleton_headers: dict[tuple[str, str], str] = {}  # (subdir, header) -> C name
         self.tools: Optional[Tools] = None
+        self.test_runtime: Any = None  # Dependency: the harness runtime, compiled once
         self.methods.update({
             "bpf_object": self.bpf_object,
             "generate": self.generate,
@@ -478,6 +479,23 @@ class SubskelModule(compat.NewExtensionModule):
 
     # -- harnesses -------------------------------------------------------------------------
 
+    def _test_runtime(self, state: Any) -> Any:
+        """The harness runtime (bpfsubskel_test_runtime.c), compiled once per project into
+        a static library every harness links: they compile with SUBSKEL_TEST_RUNTIME_LINKED,
+        so each compiles only its own tests."""
+        if self.test_runtime is None:
+            tools = self._tools(state)
+            library = compat.call(
+                state, "static_library", "bpfsubskel_test_runtime",
+                os.path.join(tools.runtime_include, "bpfsubskel_test_runtime.c"),
+                dependencies=[tools.harness_libbpf],
+                c_args=["-isystem", tools.runtime_include], build_by_default=False,
+                override_options=["werror=false"])
+            self.test_runtime = compat.call(
+                state, "declare_dependency", link_with=library,
+                compile_args=["-DSUBSKEL_TEST_RUNTIME_LINKED"])
+        return self.test_runtime
+
     def _why_no_harness(self, state: Any) -> str:
         """Why no harness can be built, or '': a harness runs on the host machine, so not
         when it cannot run there (cross without an exe_wrapper), nor without a libbpf
@@ -549,7 +567,8 @@ class SubskelModule(compat.NewExtensionModule):
         program = compat.call(
             state, "executable", f"{pair}_harness", source, final.skeleton,
             *([] if tests else sub.tests), **tests,
-            dependencies=[sub.dependency, tools.harness_libbpf, *sub.test_dependencies],
+            dependencies=[sub.dependency, self._test_runtime(state), tools.harness_libbpf,
+                          *sub.test_dependencies],
             include_directories=[final.include_dirs],
             c_args=["-isystem", tools.runtime_include], build_by_default=True,
             # The project's -Dwerror/warning_level are for its code, not for generated code.

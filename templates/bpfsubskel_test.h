@@ -33,10 +33,12 @@
 #ifndef BPFSUBSKEL_TEST_H
 #define BPFSUBSKEL_TEST_H
 
-/* The runtime (SUBSKEL_TEST_MAIN, in the generated harness, which includes this header
- * first) calls syscall(2) for capget: declared by <unistd.h> with _DEFAULT_SOURCE, which
- * strict modes such as -std=c11 leave out. */
-#if defined(SUBSKEL_TEST_MAIN) && !defined(_DEFAULT_SOURCE)
+/* The runtime, compiled where SUBSKEL_TEST_RUNTIME is defined before this header is first
+ * included (bpfsubskel_test_runtime.c, which the CMake package and the Meson module
+ * compile once per project; or the generated harness itself, unless it is compiled with
+ * -DSUBSKEL_TEST_RUNTIME_LINKED), calls syscall(2) for capget: declared by <unistd.h>
+ * with _DEFAULT_SOURCE, which strict modes such as -std=c11 leave out. */
+#if defined(SUBSKEL_TEST_RUNTIME) && !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE 1
 #endif
 
@@ -69,6 +71,10 @@ struct subskel_user_test {
 };
 
 void subskel_register_test(struct subskel_user_test *test);
+/* The harness's main(): runs the built-in test `pair` (#1), then the registered user
+ * tests, each through run_user; prints their results and returns the exit status. */
+int subskel_test_main(int argc, char **argv, void (*pair)(void),
+		      void (*run_user)(const struct subskel_user_test *));
 
 /* A user test: `lib` is the library's subskeleton opened on `obj`, a final object
  * opened (not loaded) through its skeleton. Expands to the function, a record naming
@@ -222,8 +228,8 @@ void subskel_kernel_refused_at(const char *file, int line, const char *what, int
 }
 #endif
 
-/* ---- the implementation, compiled into the harness only ---------------------------- */
-#ifdef SUBSKEL_TEST_MAIN
+/* ---- the implementation: once per program (see SUBSKEL_TEST_RUNTIME above) --------- */
+#ifdef SUBSKEL_TEST_RUNTIME
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -658,7 +664,7 @@ static int subskel_compare_tests(const void *a, const void *b)
 
 /* Runs the built-in test `pair` (#1), then the registered user tests, each through
  * run_user; prints their results and returns the exit status. */
-static int subskel_test_main(int argc, char **argv, void (*pair)(void),
+int subskel_test_main(int argc, char **argv, void (*pair)(void),
 			     void (*run_user)(const struct subskel_user_test *))
 {
 	int i, count = 1, tests_ok = 0, tests_skipped = 0, tests_failed = 0, tests_run = 0;
@@ -753,6 +759,6 @@ static int subskel_test_main(int argc, char **argv, void (*pair)(void),
 		return 1;
 	return tests_skipped ? 77 : 0; /* anything skipped: not a pass (ctest, meson: skip) */
 }
-#endif /* SUBSKEL_TEST_MAIN */
+#endif /* SUBSKEL_TEST_RUNTIME */
 
 #endif /* BPFSUBSKEL_TEST_H */

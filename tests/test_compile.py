@@ -381,7 +381,7 @@ def test_member_types_match_the_source(stem: str, compiler: str, headers: dict[s
 # -- the harness runtime header and generated harnesses -------------------------------------
 
 RUNTIME_MAIN = r"""
-#define SUBSKEL_TEST_MAIN
+#define SUBSKEL_TEST_RUNTIME
 #include "bpfsubskel_test.h"
 
 struct mylib { int *counter; };
