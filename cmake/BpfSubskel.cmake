@@ -35,7 +35,8 @@
 #     directory and libbpf. For every final object linking the library, declared before
 #     or after this call: a build-time check, a harness executable
 #     <lib>_in_<final>_harness with the TESTS linked in (compiled once, in the OBJECT
-#     library <target>_harness_tests), and a test
+#     library <target>_harness_tests) and the harness runtime (compiled once per
+#     project, in the static library bpfsubskel_test_runtime), and a test
 #     <lib>_in_<final> (SKIP_RETURN_CODE 77). For every kernel in KERNELS (default: the
 #     cache variable BPFSUBSKEL_KERNELS), a test <lib>_in_<final>@<kernel> (LABELS vm)
 #     runs the same harness in `bpfsubskel vm --kernel <kernel>`; a kernel that cannot
