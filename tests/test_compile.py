@@ -458,6 +458,46 @@ def test_harness_runtime_header_compiles(compiler: str, unit: str, tmp_path: Pat
     assert result.returncode == 0, f"{compiler}:\n{result.stderr}"
 
 
+@pytest.mark.parametrize("compiler", list(COMPILERS))
+def test_runtime_source_compiles(compiler: str, tmp_path: Path) -> None:
+    """bpfsubskel_test_runtime.c, the runtime the front ends compile once per project:
+    no warning with any of the compilers."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    source = tmp_path / "runtime.c"  # compile_tu_in writes the object beside it
+    source.write_bytes((templates / "bpfsubskel_test_runtime.c").read_bytes())
+    result = compile_tu_in(compiler, source, templates)
+    assert result.returncode == 0, f"{compiler}:\n{result.stderr}"
+
+
+def test_harness_links_the_runtime_compiled_once(corpus_objects: dict[str, Path],
+                                                 tmp_path: Path) -> None:
+    """A harness compiled with -DSUBSKEL_TEST_RUNTIME_LINKED leaves the runtime out (it
+    does not link alone) and runs linked with bpfsubskel_test_runtime.c compiled apart."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    obj = corpus_objects["sections"]
+    run_cli("subskel", obj, "-o", tmp_path / "lib.subskel.h", "--name", "lib", check=True)
+    run_cli("skel", obj, "-o", tmp_path / "fin.skel.h", "--name", "fin", check=True)
+    harness = tmp_path / "pair.test.c"
+    run_cli("harness", obj, obj, "-o", harness, "--lib-name", "lib", "--final-name", "fin",
+            "--no-runtime-header", check=True)
+    flags = [*WARN, f"-I{tmp_path}", f"-I{templates}", f"-I{CORPUS}",
+             "-include", "corpus_types.h"]
+    linked = run_cc("gcc", harness, tmp_path / "pair.o", *flags,
+                    "-DSUBSKEL_TEST_RUNTIME_LINKED", "-c")
+    assert linked.returncode == 0, linked.stderr
+    runtime = run_cc("gcc", templates / "bpfsubskel_test_runtime.c", tmp_path / "runtime.o",
+                     *WARN, f"-I{templates}", "-c")
+    assert runtime.returncode == 0, runtime.stderr
+    alone = run_cc("gcc", tmp_path / "pair.o", tmp_path / "alone", "-lbpf")
+    assert alone.returncode != 0 and "subskel_test_main" in alone.stderr, alone.stderr
+    program = tmp_path / "pair"
+    both = subprocess.run(["gcc", str(tmp_path / "pair.o"), str(tmp_path / "runtime.o"),
+                           "-o", str(program), "-lbpf"], capture_output=True, text=True)
+    assert both.returncode == 0, both.stderr
+    listed = subprocess.run([str(program), "-l"], capture_output=True, text=True)
+    assert listed.returncode == 0 and listed.stdout.split() == ["pair"], listed
+
+
 FINAL = [s for s in GOOD if s != "extern_unresolved"]
 
 
