@@ -179,8 +179,13 @@ function(_bpfsubskel_find_libbpf)
     endif()
     set(real bpfsubskel::libbpf)
     if(BPFSUBSKEL_LIBBPF STREQUAL "shared")
-      add_library(bpfsubskel::libbpf ALIAS PkgConfig::BPFSUBSKEL_PC_LIBBPF)
-      set(real PkgConfig::BPFSUBSKEL_PC_LIBBPF)  # try_compile takes no ALIAS
+      # A target of its own, not an ALIAS: install(EXPORT) writes an alias as the target
+      # it stands for, and exported targets must name bpfsubskel::libbpf (what an
+      # installed <set>Config.cmake recreates).
+      add_library(bpfsubskel::libbpf INTERFACE IMPORTED GLOBAL)
+      set_target_properties(bpfsubskel::libbpf PROPERTIES
+        INTERFACE_LINK_LIBRARIES PkgConfig::BPFSUBSKEL_PC_LIBBPF)
+      set(real PkgConfig::BPFSUBSKEL_PC_LIBBPF)
     else()
       pkg_get_variable(libdir libbpf libdir)
       find_library(archive NAMES libbpf.a NO_CACHE
