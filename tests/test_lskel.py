@@ -612,6 +612,27 @@ def test_cmake_skeleton_light(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "bpf_object(m): LIGHT needs SKELETON" in bad.stderr
 
 
+def test_cmake_skeleton_light_installs(tmp_path: Path) -> None:
+    """SKELETON LIGHT INSTALL: `cmake --install` after a plain build installs the light
+    skeleton (its own command, which nothing in the project needs, still runs)."""
+    from test_cmake import build, configure
+
+    source = front_end_project(tmp_path)
+    (source / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(light C)\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n"
+        "bpf_object(meter LIBRARY SOURCES meter_lib.bpf.c)\n"
+        "bpf_object(lskel_app SOURCES lskel_app.bpf.c LIBRARIES meter SKELETON LIGHT INSTALL)\n")
+    build_dir, prefix = tmp_path / "build", tmp_path / "prefix"
+    configure(source, build_dir, "-G", "Ninja", f"-DCMAKE_INSTALL_PREFIX={prefix}",
+              "-DCMAKE_INSTALL_LIBDIR=lib")
+    build(build_dir)
+    install = subprocess.run(["cmake", "--install", str(build_dir)], capture_output=True,
+                             text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert "struct lskel_app_lskel {" in (prefix / "include" / "lskel_app.lskel.h").read_text()
+
+
 def test_meson_skeleton_light(tmp_path: Path) -> None:
     """subskel.skeleton(final, light: true): <stem>.lskel.h with `struct <stem>_lskel`,
     a dependency on libbpf's headers only; beside the full skeleton of the same object."""
