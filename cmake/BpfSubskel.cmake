@@ -5,7 +5,7 @@
 #   bpf_object(<name> SOURCES <x.bpf.c>... [LIBRARY] [LIBRARIES <bpf library>...]
 #              [INCLUDE_DIRECTORIES <dir>...] [COMPILE_OPTIONS <opt>...]
 #              [SKELETON [LIGHT] [SKELETON_NAME <c name>] [SKELETON_HEADER <file>]]
-#              [INSTALL [DESTINATION <dir>] [HEADER_DESTINATION <dir>]])
+#              [INSTALL [DESTINATION <dir>] [HEADER_DESTINATION <dir>] [EXPORT <set>]])
 #     Compiles each source with clang for BPF (with a depfile) and links them with
 #     `bpfsubskel link` into <name>.bpf.o: a BPF library (LIBRARY; its externs may stay
 #     unresolved) or a final object, which also links its LIBRARIES and theirs.
@@ -17,6 +17,12 @@
 #     kernel selftests name theirs: <name>.lskel.h declaring `struct <name>_lskel`;
 #     <name>_skel carries libbpf's include directory (skel_internal.h) but links
 #     neither libbpf nor libelf.
+#     INSTALL: `cmake --install` installs <name>.bpf.o (DESTINATION, default
+#     ${CMAKE_INSTALL_LIBDIR}/bpf) and the skeleton header (HEADER_DESTINATION, default
+#     ${CMAKE_INSTALL_INCLUDEDIR}), where <name>_skel's include directory points once
+#     installed. EXPORT <set>: <name>_skel joins the install export set <set>, and
+#     <set>Config.cmake sets <set>_<name>_BPF_OBJECT to the installed object's path
+#     (also without SKELETON: then only the path).
 #
 #   bpf_object(... DEPENDS <target>...)
 #     Generates the targets' headers (bpf_vmlinux_h) before compiling, with their
@@ -30,7 +36,8 @@
 #   bpf_subskeleton(<target> <bpf library target | lib.bpf.o> [NAME <c name>]
 #                   [TESTS <user_test.c>...] [KERNELS <version | image>...]
 #                   [TEST_HEADERS <header>...] [TEST_INCLUDE_DIRECTORIES <dir>...]
-#                   [TEST_LINK_LIBRARIES <lib>...] [INSTALL [DESTINATION <dir>]])
+#                   [TEST_LINK_LIBRARIES <lib>...]
+#                   [INSTALL [DESTINATION <dir>] [EXPORT <set>]])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
 #     directory and libbpf. For every final object linking the library, declared before
 #     or after this call: a build-time check, a harness executable
@@ -46,11 +53,26 @@
 #     TEST_LINK_LIBRARIES are added to the harness executables (and so to TESTS).
 #     Cross compiling without CMAKE_CROSSCOMPILING_EMULATOR, harnesses are not built or
 #     registered (they could not run); the build-time check still runs.
+#     INSTALL: `cmake --install` installs the header (DESTINATION, default
+#     ${CMAKE_INSTALL_INCLUDEDIR}), where <target>'s include directory points once
+#     installed. EXPORT <set>: <target> joins the install export set <set>.
 #     Build cost: one `bpfsubskel final` process per final object links it and writes its
 #     skeleton, the checks and the harness sources of every library it links whose
 #     subskeleton is declared before the end of the final object's directory (a deferred
 #     call); a pair found later gets one `bpfsubskel final` process of its own. A library
 #     and its subskeleton declared in the same directory are one `bpfsubskel library`.
+#
+#   bpfsubskel_install_export(<set> [NAMESPACE <ns>::] [DESTINATION <dir>])
+#     Installs the export set <set> (what bpf_object() and bpf_subskeleton() put in it with
+#     INSTALL EXPORT <set>, and any other target the project installs with EXPORT <set>)
+#     as a package: <set>Targets.cmake (install(EXPORT), targets named <ns>::<target>,
+#     default <set>::) and <set>Config.cmake, in DESTINATION (default
+#     ${CMAKE_INSTALL_LIBDIR}/cmake/<set>). A project using it needs no bpfsubskel:
+#     find_package(<set> CONFIG REQUIRED) (CMAKE_PREFIX_PATH=<prefix>) makes
+#     bpfsubskel::libbpf, unless it is a target already, as this build's
+#     BPFSUBSKEL_LIBBPF does (shared: pkg-config's libbpf; static: this build's libbpf.a
+#     and its libraries; none: empty), includes the targets, and sets <set>_BPF_OBJECTS
+#     (the exported BPF objects' names) and <set>_<name>_BPF_OBJECT (installed paths).
 #
 #   BPFSUBSKEL_LIBBPF (cache: shared, static or none): what bpfsubskel::libbpf, and so
 #     every subskeleton and skeleton target, links: pkg-config's libbpf, libbpf.a with
@@ -180,8 +202,13 @@ function(_bpfsubskel_find_libbpf)
     endif()
     set(real bpfsubskel::libbpf)
     if(BPFSUBSKEL_LIBBPF STREQUAL "shared")
-      add_library(bpfsubskel::libbpf ALIAS PkgConfig::BPFSUBSKEL_PC_LIBBPF)
-      set(real PkgConfig::BPFSUBSKEL_PC_LIBBPF)  # try_compile takes no ALIAS
+      # A target of its own, not an ALIAS: install(EXPORT) writes an alias as the target
+      # it stands for, and exported targets must name bpfsubskel::libbpf (what an
+      # installed <set>Config.cmake recreates).
+      add_library(bpfsubskel::libbpf INTERFACE IMPORTED GLOBAL)
+      set_target_properties(bpfsubskel::libbpf PROPERTIES
+        INTERFACE_LINK_LIBRARIES PkgConfig::BPFSUBSKEL_PC_LIBBPF)
+      set(real PkgConfig::BPFSUBSKEL_PC_LIBBPF)
     else()
       pkg_get_variable(libdir libbpf libdir)
       find_library(archive NAMES libbpf.a NO_CACHE
@@ -219,6 +246,7 @@ int main(void) { return (int)libbpf_major_version(); }" BPFSUBSKEL_LIBBPF_LINKS)
     endif()
   endif()
   set_property(GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF "${harness_libbpf}")
+  set_property(GLOBAL PROPERTY BPFSUBSKEL_LIBBPF_MODE "${BPFSUBSKEL_LIBBPF}")
 endfunction()
 
 # The clang command compiling BPF objects for this build's target.
@@ -286,6 +314,45 @@ function(_bpfsubskel_skeleton_command object c_name dir header comment)
     COMMENT "${comment}"
     ${settle}
     VERBATIM)
+endfunction()
+
+# -- export sets ----------------------------------------------------------------------
+
+# An export set's name becomes file names (<set>Config.cmake) and a package name.
+function(_bpfsubskel_check_export_name caller set)
+  if(NOT set MATCHES "^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+    message(FATAL_ERROR "${caller}: '${set}' is not a valid export set name (letters, "
+                        "digits, '_', '.', '+', '-'): it names <set>Config.cmake and the "
+                        "package find_package(<set>) finds")
+  endif()
+endfunction()
+
+# bpf_object()'s and bpf_subskeleton()'s EXPORT: a set name, and with INSTALL.
+function(_bpfsubskel_check_export caller install set missing)
+  if("EXPORT" IN_LIST missing)
+    message(FATAL_ERROR "${caller}: EXPORT needs the name of an export set (EXPORT <set>)")
+  endif()
+  if(NOT set)
+    return()
+  endif()
+  if(NOT install)
+    message(FATAL_ERROR "${caller}: EXPORT needs INSTALL (the export set holds what is "
+                        "installed: INSTALL EXPORT ${set})")
+  endif()
+  _bpfsubskel_check_export_name("${caller}" "${set}")
+endfunction()
+
+# The include directory of an INTERFACE target carrying a generated header: the build
+# tree's while building, and with INSTALL the header's destination in the installed tree
+# (so the target can be exported); with EXPORT, the target joins that export set.
+function(_bpfsubskel_interface_includes target dir install destination set)
+  target_include_directories(${target} INTERFACE "$<BUILD_INTERFACE:${dir}>")
+  if(install)
+    target_include_directories(${target} INTERFACE "$<INSTALL_INTERFACE:${destination}>")
+  endif()
+  if(set)
+    install(TARGETS ${target} EXPORT ${set})
+  endif()
 endfunction()
 
 # Why harnesses cannot be built here, or nothing: a harness runs on the target, so not
@@ -536,11 +603,13 @@ endfunction()
 
 function(bpf_object name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "LIBRARY;SKELETON;LIGHT;INSTALL"
-                        "SKELETON_NAME;SKELETON_HEADER;DESTINATION;HEADER_DESTINATION"
+                        "SKELETON_NAME;SKELETON_HEADER;DESTINATION;HEADER_DESTINATION;EXPORT"
                         "SOURCES;LIBRARIES;INCLUDE_DIRECTORIES;COMPILE_OPTIONS;DEPENDS")
   if((arg_DESTINATION OR arg_HEADER_DESTINATION) AND NOT arg_INSTALL)
     message(FATAL_ERROR "bpf_object(${name}): DESTINATION and HEADER_DESTINATION need INSTALL")
   endif()
+  _bpfsubskel_check_export("bpf_object(${name})" "${arg_INSTALL}" "${arg_EXPORT}"
+                           "${arg_KEYWORDS_MISSING_VALUES}")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_object(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -643,6 +712,10 @@ function(bpf_object name)
       set(arg_DESTINATION "${CMAKE_INSTALL_LIBDIR}/bpf")
     endif()
     install(FILES "${output}" DESTINATION "${arg_DESTINATION}")
+    if(arg_EXPORT)  # <set>_<name>_BPF_OBJECT in the installed <set>Config.cmake
+      set_property(GLOBAL APPEND PROPERTY BPFSUBSKEL_EXPORT_OBJECTS_${arg_EXPORT}
+                   "${name}=${arg_DESTINATION}/${name}.bpf.o")
+    endif()
   endif()
   if((arg_SKELETON_NAME OR arg_SKELETON_HEADER) AND NOT arg_SKELETON)
     message(FATAL_ERROR "bpf_object(${name}): SKELETON_NAME and SKELETON_HEADER need SKELETON")
@@ -686,7 +759,11 @@ function(bpf_object name)
                             BPF_FINAL_SKEL_NAME ${c_name})
     endif()
     file(MAKE_DIRECTORY "${include_dir}")
-    add_custom_target(${name}_skel_header DEPENDS "${include_dir}/${header}")
+    set(all)
+    if(arg_INSTALL)  # a light skeleton's own command: built for `cmake --install` too
+      set(all ALL)
+    endif()
+    add_custom_target(${name}_skel_header ${all} DEPENDS "${include_dir}/${header}")
     if(arg_INSTALL)
       if(NOT arg_HEADER_DESTINATION)
         set(arg_HEADER_DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
@@ -696,7 +773,8 @@ function(bpf_object name)
     # The object's own target builds it first (else Makefiles would run its rules twice).
     add_dependencies(${name}_skel_header ${name})
     add_library(${name}_skel INTERFACE)
-    target_include_directories(${name}_skel INTERFACE "${include_dir}")
+    _bpfsubskel_interface_includes(${name}_skel "${include_dir}" "${arg_INSTALL}"
+                                   "${arg_HEADER_DESTINATION}" "${arg_EXPORT}")
     if(arg_LIGHT)  # <bpf/skel_internal.h> only: no libbpf or libelf at run time
       target_include_directories(${name}_skel INTERFACE
         $<TARGET_PROPERTY:bpfsubskel::libbpf,INTERFACE_INCLUDE_DIRECTORIES>)
@@ -741,11 +819,13 @@ endfunction()
 # -- bpf_subskeleton ------------------------------------------------------------------
 
 function(bpf_subskeleton target lib)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "INSTALL" "NAME;DESTINATION"
+  cmake_parse_arguments(PARSE_ARGV 2 arg "INSTALL" "NAME;DESTINATION;EXPORT"
                         "TESTS;KERNELS;TEST_HEADERS;TEST_INCLUDE_DIRECTORIES;TEST_LINK_LIBRARIES")
   if(arg_DESTINATION AND NOT arg_INSTALL)
     message(FATAL_ERROR "bpf_subskeleton(${target}): DESTINATION needs INSTALL")
   endif()
+  _bpfsubskel_check_export("bpf_subskeleton(${target})" "${arg_INSTALL}" "${arg_EXPORT}"
+                           "${arg_KEYWORDS_MISSING_VALUES}")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_subskeleton(${target}): unknown arguments: "
                         "${arg_UNPARSED_ARGUMENTS}")
@@ -842,7 +922,8 @@ function(bpf_subskeleton target lib)
     add_dependencies(${target}_header ${lib_target})
   endif()
   add_library(${target} INTERFACE)
-  target_include_directories(${target} INTERFACE "${include_dir}")
+  _bpfsubskel_interface_includes(${target} "${include_dir}" "${arg_INSTALL}"
+                                 "${arg_DESTINATION}" "${arg_EXPORT}")
   target_link_libraries(${target} INTERFACE bpfsubskel::libbpf)
   add_dependencies(${target} ${target}_header)
   # The TESTS, compiled once for every harness of the library: an OBJECT library (not an
@@ -891,6 +972,70 @@ function(bpf_subskeleton target lib)
       endif()
     endforeach()
   endif()
+endfunction()
+
+# -- bpfsubskel_install_export ---------------------------------------------------------
+
+function(bpfsubskel_install_export set)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "NAMESPACE;DESTINATION" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "bpfsubskel_install_export(${set}): unknown arguments: "
+                        "${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  _bpfsubskel_check_export_name("bpfsubskel_install_export(${set})" "${set}")
+  get_property(installed GLOBAL PROPERTY BPFSUBSKEL_EXPORT_DESTINATION_${set} SET)
+  if(installed)
+    message(FATAL_ERROR "bpfsubskel_install_export(${set}): the export set '${set}' is "
+                        "installed already; call it once per set")
+  endif()
+  include(GNUInstallDirs)
+  set(namespace "${set}::")
+  if(DEFINED arg_NAMESPACE)
+    set(namespace "${arg_NAMESPACE}")
+  endif()
+  if(NOT arg_DESTINATION)
+    set(arg_DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/${set}")
+  endif()
+  set(config "${CMAKE_CURRENT_BINARY_DIR}/bpfsubskel-export/${set}Config.cmake")
+  install(EXPORT ${set} NAMESPACE "${namespace}" DESTINATION "${arg_DESTINATION}"
+          FILE ${set}Targets.cmake)
+  install(FILES "${config}" DESTINATION "${arg_DESTINATION}")
+  set_property(GLOBAL PROPERTY BPFSUBSKEL_EXPORT_DESTINATION_${set} "${arg_DESTINATION}")
+  set_property(GLOBAL PROPERTY BPFSUBSKEL_EXPORT_NAMESPACE_${set} "${namespace}")
+  set_property(GLOBAL PROPERTY BPFSUBSKEL_EXPORT_CONFIG_${set} "${config}")
+  # Written when the whole project is known (BPF objects exported after this call too).
+  cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${CMAKE_SOURCE_DIR}]] CALL
+                            _bpfsubskel_write_export_config [[${set}]])")
+endfunction()
+
+# <set>Config.cmake from BpfSubskelExportConfig.cmake.in: bpfsubskel::libbpf as this
+# build has it (shared: pkg-config's libbpf; static: the same libbpf.a and libraries;
+# none: empty), the targets file, and the installed paths of the set's BPF objects.
+function(_bpfsubskel_write_export_config set)
+  get_property(destination GLOBAL PROPERTY BPFSUBSKEL_EXPORT_DESTINATION_${set})
+  get_property(_namespace GLOBAL PROPERTY BPFSUBSKEL_EXPORT_NAMESPACE_${set})
+  get_property(config GLOBAL PROPERTY BPFSUBSKEL_EXPORT_CONFIG_${set})
+  get_property(_objects GLOBAL PROPERTY BPFSUBSKEL_EXPORT_OBJECTS_${set})
+  get_property(_libbpf GLOBAL PROPERTY BPFSUBSKEL_LIBBPF_MODE)
+  set(_set "${set}")
+  set(_archive)
+  foreach(property IN ITEMS INCLUDE_DIRECTORIES COMPILE_OPTIONS LINK_LIBRARIES
+                            LINK_DIRECTORIES LINK_OPTIONS)
+    string(TOLOWER "_${property}" var)
+    set(${var})
+    if(_libbpf STREQUAL "static")
+      get_target_property(${var} bpfsubskel::libbpf INTERFACE_${property})
+      if(NOT ${var})
+        set(${var})
+      endif()
+    endif()
+  endforeach()
+  if(_libbpf STREQUAL "static")
+    list(GET _link_libraries 0 _archive)
+  endif()
+  include(CMakePackageConfigHelpers)
+  configure_package_config_file("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/BpfSubskelExportConfig.cmake.in"
+                                "${config}" INSTALL_DESTINATION "${destination}")
 endfunction()
 
 cmake_policy(POP)

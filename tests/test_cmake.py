@@ -317,6 +317,118 @@ def test_install_tree_serves_a_second_project(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
 
 
+EXPORTING_USER = r"""#include <bpf/libbpf.h>
+#include "counters_types.h"
+#include "syscalls.skel.h"
+#include "counters.subskel.h"
+
+/* The subskeleton on the skeleton's object, and on the installed object opened by path. */
+int main(void)
+{
+	struct syscalls_bpf *skel = syscalls_bpf__open();
+	struct counters *sub = skel ? counters__open(skel->obj) : NULL;
+	int ok = sub && sub->bss.events && sub->maps.recent && sub->progs.counters_probe;
+	counters__destroy(sub);
+	syscalls_bpf__destroy(skel);
+	struct bpf_object *obj = bpf_object__open_file(SYSCALLS_BPF_OBJECT, NULL);
+	sub = obj ? counters__open(obj) : NULL;
+	ok = ok && sub && sub->bss.last_event && sub->maps.recent;
+	counters__destroy(sub);
+	bpf_object__close(obj);
+	return !ok;
+}
+"""
+
+
+@pytest.mark.parametrize("libbpf", ["shared", "static"])
+def test_exported_targets_serve_a_project_without_bpfsubskel(tmp_path: Path,
+                                                            libbpf: str) -> None:
+    """INSTALL EXPORT <set> + bpfsubskel_install_export(<set>): a second project finds the
+    installed <set>Config.cmake (CMAKE_PREFIX_PATH only, no bpfsubskel), links the
+    exported targets and nothing else, and runs: the skeleton and the subskeleton open."""
+    source = copy_sample(tmp_path)
+    text = (source / "CMakeLists.txt").read_text()
+    text = text.replace("bpf_subskeleton(counters_subskel counters TESTS tests/counters_test.c",
+                        "bpf_subskeleton(counters_subskel counters INSTALL EXPORT counters "
+                        "TESTS tests/counters_test.c")
+    text = text.replace("bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES counters "
+                        "SKELETON", "bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES "
+                        "counters SKELETON INSTALL EXPORT counters")
+    assert text.count("EXPORT counters") == 2, text
+    text += ("install(FILES include/counters_types.h DESTINATION include)\n"
+             "bpfsubskel_install_export(counters NAMESPACE bpfcounters::)\n")
+    (source / "CMakeLists.txt").write_text(text)
+    build_dir, prefix = tmp_path / "build", tmp_path / "prefix"
+    configure(source, build_dir, "-G", "Ninja", f"-DCMAKE_INSTALL_PREFIX={prefix}",
+              "-DCMAKE_INSTALL_LIBDIR=lib", "-DBPFSUBSKEL_KERNELS=",
+              f"-DBPFSUBSKEL_LIBBPF={libbpf}")
+    build(build_dir)
+    subprocess.run(["cmake", "--install", str(build_dir)], check=True, capture_output=True)
+    installed = sorted(str(p.relative_to(prefix)) for p in prefix.rglob("*") if p.is_file())
+    assert installed == ["include/counters.subskel.h", "include/counters_types.h",
+                         "include/syscalls.skel.h", "lib/bpf/syscalls.bpf.o",
+                         "lib/cmake/counters/countersConfig.cmake",
+                         "lib/cmake/counters/countersTargets.cmake"], installed
+    package = "\n".join(p.read_text() for p in (prefix / "lib" / "cmake").rglob("*.cmake"))
+    # The targets link bpfsubskel::libbpf by that name (which the config makes), not the
+    # build's pkg-config target.
+    targets = (prefix / "lib" / "cmake" / "counters" / "countersTargets.cmake").read_text()
+    assert "bpfsubskel::libbpf" in targets and "PkgConfig::" not in targets, targets
+    for elsewhere in (str(build_dir), str(source), cmake_dir(), "bpfsubskel_DIR"):
+        assert elsewhere not in package, elsewhere
+
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "user.c").write_text(EXPORTING_USER)
+    (user / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(user LANGUAGES C)\n"
+        "find_package(counters CONFIG REQUIRED)\n"
+        "add_executable(user user.c)\n"
+        "target_link_libraries(user PRIVATE bpfcounters::syscalls_skel "
+        "bpfcounters::counters_subskel)\n"
+        "target_compile_definitions(user PRIVATE "
+        'SYSCALLS_BPF_OBJECT="${counters_syscalls_BPF_OBJECT}")\n'
+        'message(STATUS "BPF objects: ${counters_BPF_OBJECTS}")\n')
+    # No bpfsubskel: not on the command line, nor through the environment.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "BPFSUBSKEL_PYTHON", "CMAKE_PREFIX_PATH")}
+    user_build = tmp_path / "user-build"
+    configured = subprocess.run(["cmake", "-S", str(user), "-B", str(user_build), "-G", "Ninja",
+                                 f"-DCMAKE_PREFIX_PATH={prefix}"],
+                                capture_output=True, text=True, env=env)
+    assert configured.returncode == 0, configured.stdout + configured.stderr
+    assert "BPF objects: syscalls" in configured.stdout
+    built = subprocess.run(["cmake", "--build", str(user_build)], capture_output=True,
+                           text=True, env=env)
+    assert built.returncode == 0, built.stdout + built.stderr
+    needed = needed_libraries(user_build / "user")
+    assert any(lib.startswith("libbpf.so") for lib in needed) == (libbpf == "shared"), needed
+    run = subprocess.run([str(user_build / "user")], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("bpf_object(l LIBRARY SOURCES lib.bpf.c)\nbpf_subskeleton(s l EXPORT set)\n",
+     "bpf_subskeleton(s): EXPORT needs INSTALL (the export set holds what is installed: "
+     "INSTALL EXPORT set)"),
+    ("bpf_object(m SOURCES lib.bpf.c SKELETON EXPORT set)\n",
+     "bpf_object(m): EXPORT needs INSTALL"),
+    ("bpf_object(m SOURCES lib.bpf.c SKELETON INSTALL EXPORT)\n",
+     "bpf_object(m): EXPORT needs the name of an export set (EXPORT <set>)"),
+    ("bpf_object(m SOURCES lib.bpf.c SKELETON INSTALL EXPORT a/b)\n",
+     "bpf_object(m): 'a/b' is not a valid export set name"),
+    ("bpfsubskel_install_export(set)\nbpfsubskel_install_export(set)\n",
+     "bpfsubskel_install_export(set): the export set 'set' is installed already; call it "
+     "once per set"),
+    ("bpfsubskel_install_export(set NAMESPCE x::)\n",
+     "bpfsubskel_install_export(set): unknown arguments: NAMESPCE;x::"),
+])
+def test_export_errors(tmp_path: Path, body: str, message: str) -> None:
+    result = configure(project(tmp_path, body), tmp_path / "build", check=False)
+    assert result.returncode != 0
+    assert message in re.sub(r"\s+", " ", result.stderr), result.stderr
+
+
 def test_found_through_cmake_prefix_path(tmp_path: Path) -> None:
     """Installed, site-packages is a prefix: <prefix>/bpfsubskel/cmake/ is searched."""
     package_cmake = Path(cmake_dir())

@@ -612,6 +612,47 @@ def test_cmake_skeleton_light(tmp_path: Path) -> None:
     assert bad.returncode != 0 and "bpf_object(m): LIGHT needs SKELETON" in bad.stderr
 
 
+def test_cmake_skeleton_light_installs_and_exports(tmp_path: Path) -> None:
+    """SKELETON LIGHT INSTALL EXPORT: `cmake --install` after a plain build installs the
+    light skeleton (its own command, which nothing in the project needs, still runs); a
+    second project links the exported <name>_skel (libbpf's include directory, through
+    bpfsubskel::libbpf, and no libraries) without bpfsubskel."""
+    from test_cmake import build, configure
+
+    source = front_end_project(tmp_path)
+    (source / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(light C)\n"
+        "find_package(bpfsubskel CONFIG REQUIRED)\n"
+        "bpf_object(meter LIBRARY SOURCES meter_lib.bpf.c)\n"
+        "bpf_object(lskel_app SOURCES lskel_app.bpf.c LIBRARIES meter SKELETON LIGHT INSTALL\n"
+        "           EXPORT light)\n"
+        "bpfsubskel_install_export(light)\n")
+    build_dir, prefix = tmp_path / "build", tmp_path / "prefix"
+    configure(source, build_dir, "-G", "Ninja", f"-DCMAKE_INSTALL_PREFIX={prefix}",
+              "-DCMAKE_INSTALL_LIBDIR=lib")
+    build(build_dir)
+    install = subprocess.run(["cmake", "--install", str(build_dir)], capture_output=True,
+                             text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert "struct lskel_app_lskel {" in (prefix / "include" / "lskel_app.lskel.h").read_text()
+
+    user = tmp_path / "user"
+    user.mkdir()
+    shutil.copy(source / "lskel_user.c", user / "lskel_user.c")
+    (user / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(user C)\n"
+        "find_package(light CONFIG REQUIRED)\n"
+        "add_executable(lskel_user lskel_user.c)\n"
+        "target_link_libraries(lskel_user PRIVATE light::lskel_app_skel)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "BPFSUBSKEL_PYTHON")}
+    for command in (["cmake", "-S", str(user), "-B", str(tmp_path / "user-build"), "-G",
+                     "Ninja", f"-DCMAKE_PREFIX_PATH={prefix}"],
+                    ["cmake", "--build", str(tmp_path / "user-build")]):
+        result = subprocess.run(command, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    run_built(tmp_path / "user-build" / "lskel_user")
+
+
 def test_meson_skeleton_light(tmp_path: Path) -> None:
     """subskel.skeleton(final, light: true): <stem>.lskel.h with `struct <stem>_lskel`,
     a dependency on libbpf's headers only; beside the full skeleton of the same object."""
