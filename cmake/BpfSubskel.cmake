@@ -52,7 +52,8 @@
 #     every harness (the types the library's globals name); TEST_INCLUDE_DIRECTORIES and
 #     TEST_LINK_LIBRARIES are added to the harness executables (and so to TESTS).
 #     Cross compiling without CMAKE_CROSSCOMPILING_EMULATOR, harnesses are not built or
-#     registered (they could not run); the build-time check still runs.
+#     registered (they could not run), nor with BUILD_TESTING (CTest's option) OFF; the
+#     build-time check still runs.
 #     INSTALL: `cmake --install` installs the header (DESTINATION, default
 #     ${CMAKE_INSTALL_INCLUDEDIR}), where <target>'s include directory points once
 #     installed. EXPORT <set>: <target> joins the install export set <set>.
@@ -355,13 +356,17 @@ function(_bpfsubskel_interface_includes target dir install destination set)
   endif()
 endfunction()
 
-# Why harnesses cannot be built here, or nothing: a harness runs on the target, so not
-# when cross compiling without an emulator (CMAKE_CROSSCOMPILING_EMULATOR), nor without a
-# libbpf to link (BPFSUBSKEL_LIBBPF=none and none found); the build-time check still runs.
+# Why harnesses are not built here, or nothing: not when the project turned its tests
+# off (BUILD_TESTING, CTest's option, defined and OFF); a harness runs on the target, so
+# not when cross compiling without an emulator (CMAKE_CROSSCOMPILING_EMULATOR), nor
+# without a libbpf to link (BPFSUBSKEL_LIBBPF=none and none found). The build-time check
+# still runs.
 function(_bpfsubskel_why_no_harness out)
   get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
   set(why_not)
-  if(CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
+  if(DEFINED BUILD_TESTING AND NOT BUILD_TESTING)
+    set(why_not "BUILD_TESTING is OFF")
+  elseif(CMAKE_CROSSCOMPILING AND NOT CMAKE_CROSSCOMPILING_EMULATOR)
     set(why_not "cross compiling for ${CMAKE_SYSTEM_PROCESSOR} without "
                 "CMAKE_CROSSCOMPILING_EMULATOR")
   elseif(NOT harness_libbpf)
@@ -424,7 +429,9 @@ function(_bpfsubskel_pair_targets subskel lib final skel)
   if(why_not)
     add_custom_target(${pair}_check ALL DEPENDS "${dir}/check.stamp")
     add_dependencies(${pair}_check ${final} ${lib})
-    message(STATUS "bpfsubskel: no harness test ${pair}: ${why_not}")
+    if(NOT why_not STREQUAL "BUILD_TESTING is OFF")  # else as asked: no news
+      message(STATUS "bpfsubskel: no harness test ${pair}: ${why_not}")
+    endif()
     return()
   endif()
   get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)

@@ -21,7 +21,8 @@ in the suite `vm` runs the harness in `bpfsubskel vm --kernel <kernel>`. test_he
 included (#include "<header>") before the generated headers in the harnesses (the types
 the library's globals name); test_dependencies are the harnesses' (their include
 directories and libraries, also for tests:). A cross build that cannot run host binaries
-(no exe_wrapper) gets the checks but no harnesses.
+(no exe_wrapper), or a project whose boolean option subskel_tests is false, gets the
+checks but no harnesses.
 
 Build cost: a final object's skeleton, and the checks and harness sources of the libraries
 whose generate() came before it, are one `bpfsubskel final` process; a pair whose
@@ -68,6 +69,7 @@ from .compat import (
 )
 
 VM_TIMEOUT = 300  # seconds a harness may take in `bpfsubskel vm`
+TESTS_OFF = "the option subskel_tests is false"  # the project turned harnesses off
 LIBBPF_CHOICES = ("shared", "static", "none")
 BpfInput = Union[str, File, CustomTarget, CustomTargetIndex]
 
@@ -497,10 +499,13 @@ class SubskelModule(compat.NewExtensionModule):
         return self.test_runtime
 
     def _why_no_harness(self, state: Any) -> str:
-        """Why no harness can be built, or '': a harness runs on the host machine, so not
-        when it cannot run there (cross without an exe_wrapper), nor without a libbpf
-        (subskel_libbpf=none, none found); the build-time check still runs."""
-        return ("this cross build cannot run host binaries (no exe_wrapper)"
+        """Why no harness is built, or '': not when the project turned them off (its
+        boolean option subskel_tests, if it has one, is false); a harness runs on the host
+        machine, so not when it cannot run there (cross without an exe_wrapper), nor
+        without a libbpf (subskel_libbpf=none, none found). The build-time check still
+        runs."""
+        return (TESTS_OFF if compat.project_option(state, "subskel_tests") is False else
+                "this cross build cannot run host binaries (no exe_wrapper)"
                 if not compat.can_run_host_binaries(state) else
                 "subskel_libbpf is none and no libbpf was found for the harness"
                 if self._tools(state).harness_libbpf is None else "")
@@ -523,7 +528,7 @@ class SubskelModule(compat.NewExtensionModule):
                            "no C compiler (add 'c' to project() languages)")
             return None
         why_not = self._why_no_harness(state)
-        if why_not:
+        if why_not and why_not != TESTS_OFF:  # else as asked: no news
             compat.message(f"subskel: no harness test {pair}: {why_not}")
         return pair, not why_not
 

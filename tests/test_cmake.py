@@ -146,6 +146,24 @@ def test_incremental_rebuilds(tmp_path: Path) -> None:
     assert ran("Generating counters.subskel.h", steps), steps
 
 
+def test_build_testing_off_builds_checks_but_no_harnesses(tmp_path: Path) -> None:
+    """BUILD_TESTING OFF (CTest's option): no harness executable, runtime or test, and no
+    configure message about it; the build-time checks still run."""
+    source = copy_sample(tmp_path)
+    build_dir = tmp_path / "build"
+    out = configure(source, build_dir, "-G", "Ninja", "-DBUILD_TESTING=OFF").stdout
+    assert "no harness test" not in out, out
+    steps = build(build_dir)
+    assert not any("harness" in s or "bpfsubskel_test_runtime" in s for s in steps), steps
+    for pair in ("counters_in_syscalls", "counters_in_packets"):
+        assert (build_dir / f"{pair}.harness" / "check.stamp").exists(), pair
+        assert not (build_dir / f"{pair}_harness").exists(), pair
+    listed = subprocess.run(["ctest", "-N"], cwd=build_dir, capture_output=True, text=True)
+    assert "Total Tests: 0" in listed.stdout, listed.stdout
+    assert (build_dir / "syscount").exists()  # the project's own programs still build
+    assert build(build_dir) == [], "a no-op rebuild ran something"
+
+
 def test_parallel_builds_are_byte_identical(tmp_path: Path) -> None:
     """Twice from scratch in the same place (clang records source paths in objects)."""
     source = copy_sample(tmp_path)

@@ -134,6 +134,27 @@ def test_sample_builds_and_its_harnesses_pass(meson: Meson, tmp_path: Path) -> N
         (build / "counters.subskel.h").read_bytes()
 
 
+@pytest.mark.parametrize("module", [True, False], ids=["module", "fallback"])
+def test_subskel_tests_false_builds_checks_but_no_harnesses(module: bool, tmp_path: Path
+                                                            ) -> None:
+    """The project option subskel_tests=false: no harness executable or test, no message
+    about it; the build-time checks still run (the module and the fallback recipe)."""
+    source = copy_sample(tmp_path)
+    build = tmp_path / "build"
+    out = newest_meson().setup(source, build, "-Dsubskel_tests=false",
+                               f"-Dsubskel_module={'enabled' if module else 'disabled'}")
+    assert "no harness test" not in out, out
+    steps = ninja(build)
+    assert not any("harness" in s for s in steps), steps
+    assert not list(build.rglob("*_harness")), list(build.rglob("*_harness"))
+    checks = [p.name for p in build.rglob("*") if "check" in p.name and p.is_file()
+              and "counters_in_" in p.name]
+    assert len(checks) >= 2, sorted(p.name for p in build.rglob("*"))
+    listed = newest_meson().run("test", "-C", str(build), "--list", check=False)
+    assert "counters_in_" not in listed.stdout, listed.stdout
+    assert listed.returncode == 0 or "No tests defined" in listed.stderr, listed.stderr
+
+
 def test_incremental_rebuilds(meson: Meson, tmp_path: Path) -> None:
     source = copy_sample(tmp_path)
     build = tmp_path / "build"
