@@ -8,6 +8,8 @@ with `ninja -j2`:
 * cmake: the CMake front end as it is (find_package(bpfsubskel), bpf_object,
   bpf_subskeleton), harnesses included;
 * meson: the Meson front end as it is (import('subskel')), harnesses included;
+* cmake-nt, meson-nt: the same with harnesses off (-DBUILD_TESTING=OFF,
+  -Dsubskel_tests=false): the by-hand build's scope, plus the build-time checks;
 * hand:  a plain build.ninja calling clang and bpftool (gen object, gen skeleton,
   gen subskeleton): no checks, no harnesses.
 
@@ -40,7 +42,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple, Optional
 
-TOOLS = ("cmake", "meson", "hand")
+TOOLS = ("cmake", "meson", "cmake-nt", "meson-nt", "hand")
 SHAPES = ((1, 2), (4, 8), (8, 16))
 
 LIB_C = """\
@@ -133,6 +135,7 @@ def generate(src: Path, libs: int, finals: int) -> None:
         meson += [f"app{j} = subskel.bpf_object('app{j}', 'bpf/app{j}.bpf.c', libraries: libs)",
                   f"app{j}_skel = subskel.skeleton(app{j})"]
     write(src / "meson.build", "\n".join(meson) + "\n")
+    write(src / "meson_options.txt", "option('subskel_tests', type: 'boolean', value: true)\n")
 
 
 def hand_ninja(src: Path, libs: int, finals: int, clang: str, bpftool: str) -> str:
@@ -202,16 +205,20 @@ def configure(tool: str, src: Path, build: Path, python: str, env: dict[str, str
     if build.exists():
         shutil.rmtree(build)
     build.mkdir(parents=True)
-    if tool == "cmake":
+    if tool.startswith("cmake"):
         cmakedir = subprocess.run([python, "-m", "bpfsubskel", "--cmakedir"], check=True,
                                   capture_output=True, text=True).stdout.strip()
         cmd = ["cmake", "-S", str(src), "-B", str(build), "-G", "Ninja",
                f"-Dbpfsubskel_DIR={cmakedir}", f"-DBPFSUBSKEL_PYTHON={python}"]
-    elif tool == "meson":
+        if tool.endswith("-nt"):
+            cmd.append("-DBUILD_TESTING=OFF")
+    elif tool.startswith("meson"):
         meson = str(Path(python).with_name("meson"))
         if not os.access(meson, os.X_OK):
             meson = shutil.which("meson") or "meson"
         cmd = [meson, "setup", str(build), str(src)]
+        if tool.endswith("-nt"):
+            cmd.append("-Dsubskel_tests=false")
     else:
         (build / "build.ninja").write_text(hand_ninja(src, libs, finals, clang, bpftool))
         return
@@ -296,7 +303,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         work = Path(tmp.name)
     try:
         print(f"python: {args.python}; ninja -j2; cpu = user+sys of the whole build; "
-              f"procs = bpfsubskel processes started; medians of {args.repeat}")
+              f"procs = bpfsubskel processes started; medians of {args.repeat}; "
+              "-nt: harnesses off (BUILD_TESTING=OFF, subskel_tests=false)")
         for libs, finals in shapes:
             root = work / f"L{libs}F{finals}"
             generate(root / "src", libs, finals)
@@ -306,7 +314,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             # Meson 2L+2F (its objects' links stay commands of their own).
             print(f"\nL={libs} libraries, F={finals} finals "
                   f"(full build: L+F = {libs + finals}, 2L+2F = {2 * libs + 2 * finals})")
-            header = (f"{'build':<14} {'tool':<6} | {'wall s':>7} {'cpu s':>7} | "
+            header = (f"{'build':<14} {'tool':<8} | {'wall s':>7} {'cpu s':>7} | "
                       f"{'wall/hand':>9} {'cpu/hand':>8} | {'procs':>5} {'edges':>5}")
             print(header)
             print("-" * len(header))
@@ -319,7 +327,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                     ratios = (f"{wall / median(getattr(hand, field), 'wall'):>9.2f} "
                               f"{cpu / median(getattr(hand, field), 'cpu'):>8.2f}"
                               if hand else f"{'-':>9} {'-':>8}")
-                    print(f"{label:<14} {tool:<6} | {wall:>7.2f} {cpu:>7.2f} | {ratios} | "
+                    print(f"{label:<14} {tool:<8} | {wall:>7.2f} {cpu:>7.2f} | {ratios} | "
                           f"{int(median(builds, 'processes')):>5} "
                           f"{int(median(builds, 'edges')):>5}", flush=True)
         return 0
