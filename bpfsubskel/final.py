@@ -32,8 +32,11 @@ counters.bpf.o app.bpf.o -o counters__app.test.c --lib-name counters --final-nam
 final object as it is.
 
 --lib starts a library's group: --lib-name, --harness, --test, --prelude and --stamp
-after it apply to that library. Every --lib is checked (errors exit 1, after all pairs are
-reported); --harness needs --skel.
+after it apply to that library. Libraries given the same --harness share it: one source
+(one program, compiled once) testing each of them, one at a time with its --lib NAME
+option; its user tests are all their --test files, its preludes all their --prelude.
+Every --lib is checked (errors exit 1, after all pairs are reported); --harness needs
+--skel.
 
 Every output is written only when its content changes, all of them or (on any error,
 a failed check included) none; stamps are touched. --depfile names every output as a
@@ -151,6 +154,9 @@ def command(args: argparse.Namespace) -> int:
             outputs.append((args.skel, skel.generate(final, final_name)))
     compatible = True
     stamps = []
+    # One source per --harness path, testing every library that names it: written where
+    # the first of them names it (its text once all are known).
+    harnesses: dict[str, tuple[int, list[Any], list[str]]] = {}
     for (lib, lib_name), lib_obj in zip(plans, lib_objs):
         compatible &= check.report(check.check(lib_obj, final), lib.path, path, args.werror,
                                    args.verbose)
@@ -158,11 +164,22 @@ def command(args: argparse.Namespace) -> int:
             outputs.append((lib.stamp, b""))
             stamps.append(lib.stamp)
         if lib.harness:
-            text = harness.generate(lib_obj, final, path, lib_name, final_name,
-                                    final_header or "", tuple(lib.preludes))
-            outputs.append((lib.harness, text))
-            if not args.no_runtime_header:
-                outputs.append(harness.runtime_header(lib.harness))
+            key = os.path.realpath(lib.harness)
+            if key not in harnesses:
+                harnesses[key] = (len(outputs), [], [])
+                outputs.append((lib.harness, ""))
+                if not args.no_runtime_header:
+                    outputs.append(harness.runtime_header(lib.harness))
+            _, libs, preludes = harnesses[key]
+            if any(name == lib_name for _, name in libs):
+                raise InputError(lib.harness, f"tests two libraries named '{lib_name}'; give "
+                                              "them different --lib-name or harnesses")
+            libs.append((lib_obj, lib_name))
+            preludes.extend(lib.preludes)
+    for index, libs, preludes in harnesses.values():
+        source = outputs[index][0]
+        outputs[index] = (source, harness.generate(libs, final, path, final_name,
+                                                   final_header or "", tuple(preludes)))
     if not compatible:
         return 1
     inputs = [*args.inputs, *(lib.path for lib in args.libs),

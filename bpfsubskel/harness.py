@@ -3,6 +3,8 @@
 The generated C file only names things: the pair, the library's maps, programs and
 variables with their offsets in the final object, and the user tests. What the checks
 do is in templates/bpfsubskel_test.h, written beside it and shared by every harness.
+One source may hold several pairs of one final object (`bpfsubskel final` writes one
+per final object, for every library it tests): `generate` takes a list.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ register themselves when compiled into the harness (a test for another library, 
 name used twice, does not build). A load or attach the kernel refuses fails with
 libbpf's and the verifier's log when the process may load BPF programs (root, CAP_BPF
 or CAP_SYS_ADMIN), and skips when it may not. The program takes -t/-a/-d NAME filters,
--v and -l. Exit status 0 when all pass, 1 on a failure, 77 when a test skipped and
+-v, -l and --lib NAME (the library to test, when one program tests several: bpfsubskel
+final writes such sources). Exit status 0 when all pass, 1 on a failure, 77 when a test skipped and
 none failed, 2 on a usage error or when the filters select no test.
 """
 
@@ -89,8 +92,8 @@ class SectionRow(NamedTuple):
     vars: list[VarRow]
 
 
-def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: str,
-                  final_header: str = "", preludes: tuple[str, ...] = ()) -> dict[str, Any]:
+def pair_context(lib: BpfObject, final: BpfObject, lib_name: str) -> dict[str, Any]:
+    """What the harness names of one library inside the final object."""
     final_sections = {m.lookup_name: m for m in final.var_maps}
     sections = []
     seed = 0
@@ -106,9 +109,6 @@ def build_context(lib: BpfObject, final: BpfObject, lib_name: str, final_name: s
                                    m.kind == MapKind.KCONFIG, not m.readonly, rows))
     return {
         "lib": lib_name,
-        "final": final_name,
-        "final_header": final_header or f"{final_name}.skel.h",
-        "preludes": list(preludes),
         "maps": [m.ident for m in lib.maps],
         "progs": [p.name for p in lib.programs],
         "sections": sections,
@@ -143,14 +143,21 @@ def pair_names(lib_path: str, final_path: str, lib_name: Optional[str],
     return lib_c, final_c, header
 
 
-def generate(lib: BpfObject, final: BpfObject, final_path: str, lib_name: str,
-             final_name: str, final_header: str, prelude: tuple[str, ...] = ()) -> str:
-    """The harness C text of one pair (`lib` already vetted for subskeletons)."""
+def generate(libs: list[tuple[BpfObject, str]], final: BpfObject, final_path: str,
+             final_name: str, final_header: str, preludes: tuple[str, ...] = ()) -> str:
+    """The harness C text testing each (library, its C name) of `libs` (already vetted for
+    subskeletons, names distinct) inside the final object; `preludes` are included
+    first, each once."""
     refuse_unopenable(final, final_path)  # its skeleton could not be generated either
     with reading(final_path):
-        return render.render("harness.c.j2",
-                             **build_context(lib, final, lib_name, final_name, final_header,
-                                             prelude))
+        pairs = [pair_context(lib, final, name) for lib, name in sorted(libs, key=_by_name)]
+        return render.render("harness.c.j2", final=final_name,
+                             final_header=final_header or f"{final_name}.skel.h",
+                             preludes=list(dict.fromkeys(preludes)), pairs=pairs)
+
+
+def _by_name(lib: tuple[BpfObject, str]) -> str:
+    return lib[1]
 
 
 def runtime_header(output: str) -> tuple[str, str]:
@@ -179,7 +186,7 @@ def command(args: argparse.Namespace) -> int:
     lib = load_object(args.library, werror=False)
     refuse_subskeleton_problem(lib, args.library)
     final = load_object(args.final, werror=False)
-    text = generate(lib, final, args.final, lib_name, final_name, final_header,
+    text = generate([(lib, lib_name)], final, args.final, final_name, final_header,
                     tuple(args.prelude))
     extra = [] if args.no_runtime_header else [runtime_header(args.output)]
     finish(args.output, text, args.depfile, [args.library, args.final, *args.test],

@@ -392,8 +392,9 @@ function(_bpfsubskel_runtime_include out)
 endfunction()
 
 # The `bpfsubskel final` arguments of one (library, final object) pair: a --lib group
-# checking it (stamp) and, when `harness` is set, writing its harness source. Appends to
-# the caller's args, outputs, depends and comment.
+# checking it (stamp) and, when `harness` (a path) is set, adding the library to that
+# harness source (one for all the pairs of a final object). Appends to the caller's args,
+# outputs, depends and comment.
 macro(_bpfsubskel_pair_group subskel lib final harness)
   get_target_property(_lib_object ${subskel} BPF_SUBSKEL_OBJECT)
   get_target_property(_lib_c ${subskel} BPF_SUBSKEL_NAME)
@@ -405,58 +406,73 @@ macro(_bpfsubskel_pair_group subskel lib final harness)
   list(APPEND outputs "${_dir}/check.stamp")
   list(APPEND depends "${_lib_object}")
   string(APPEND comment ", checking BPF library ${lib} inside ${final}")
-  if(${harness})
-    list(APPEND args --harness "${_dir}/${lib}_in_${final}.test.c")
+  if(NOT "${harness}" STREQUAL "")  # a macro argument: not a variable for if()
+    list(APPEND args --harness "${harness}")
     foreach(_test IN LISTS _tests)
       list(APPEND args --test "${_test}")
     endforeach()
     foreach(_header IN LISTS _test_headers)
       list(APPEND args --prelude "${_header}")
     endforeach()
-    list(APPEND outputs "${_dir}/${lib}_in_${final}.test.c")
+    if(NOT "${harness}" IN_LIST outputs)
+      list(APPEND outputs "${harness}")
+    endif()
     list(APPEND depends ${_tests})
-    string(APPEND comment " and generating test harness ${lib}_in_${final}")
   endif()
 endmacro()
 
-# The harness executable and tests of one pair whose source a `bpfsubskel final` command
-# writes (into <pair>.harness), including the final object's skeleton <skel> (whose
-# directory is on the include path). Without a harness: a target running the check.
-function(_bpfsubskel_pair_targets subskel lib final skel)
+# Without a harness (why_not): a target running the check of the pair of <subskel> (for
+# library <lib>) and <final>, which a `bpfsubskel final` command stamps.
+function(_bpfsubskel_pair_check subskel lib final why_not)
   set(pair "${lib}_in_${final}")
-  set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
-  _bpfsubskel_why_no_harness(why_not)
-  if(why_not)
-    add_custom_target(${pair}_check ALL DEPENDS "${dir}/check.stamp")
-    add_dependencies(${pair}_check ${final} ${lib})
-    if(NOT why_not STREQUAL "BUILD_TESTING is OFF")  # else as asked: no news
-      message(STATUS "bpfsubskel: no harness test ${pair}: ${why_not}")
-    endif()
-    return()
+  add_custom_target(${pair}_check ALL
+                    DEPENDS "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness/check.stamp")
+  add_dependencies(${pair}_check ${final} ${lib})
+  if(NOT why_not STREQUAL "BUILD_TESTING is OFF")  # else as asked: no news
+    message(STATUS "bpfsubskel: no harness test ${pair}: ${why_not}")
   endif()
+endfunction()
+
+# The harness executable <exe> from <source> (written by a `bpfsubskel final` command,
+# including the final object's skeleton <skel>, whose directory is on the include path)
+# testing the libraries of the subskeleton targets that follow (their headers, TESTS,
+# TEST_INCLUDE_DIRECTORIES and TEST_LINK_LIBRARIES), and each pair's tests.
+function(_bpfsubskel_harness_program exe source skel final)
   get_property(harness_libbpf GLOBAL PROPERTY BPFSUBSKEL_HARNESS_LIBBPF)
-  get_target_property(test_includes ${subskel} BPF_SUBSKEL_TEST_INCLUDE_DIRECTORIES)
-  get_target_property(test_libraries ${subskel} BPF_SUBSKEL_TEST_LINK_LIBRARIES)
-  get_target_property(subskel_include ${subskel} BPF_SUBSKEL_INCLUDE_DIR)
-  get_target_property(tests_target ${subskel} BPF_SUBSKEL_TESTS_TARGET)
   _bpfsubskel_test_runtime(runtime)
   get_filename_component(skel_dir "${skel}" DIRECTORY)
-  add_executable(${pair}_harness "${dir}/${pair}.test.c" "${skel}")
-  target_include_directories(${pair}_harness PRIVATE "${skel_dir}" "${subskel_include}"
-                             ${test_includes})
-  target_link_libraries(${pair}_harness PRIVATE ${runtime} ${harness_libbpf} ${test_libraries})
-  if(tests_target)  # the library's TESTS, compiled once for all its harnesses
-    target_link_libraries(${pair}_harness PRIVATE ${tests_target})
-  endif()
-  add_dependencies(${pair}_harness ${subskel}_header)
-  add_dependencies(${pair}_harness ${final} ${lib})
-  add_test(NAME ${pair} COMMAND ${pair}_harness)
+  add_executable(${exe} "${source}" "${skel}")
+  target_include_directories(${exe} PRIVATE "${skel_dir}")
+  target_link_libraries(${exe} PRIVATE ${runtime} ${harness_libbpf})
+  add_dependencies(${exe} ${final})
+  foreach(subskel IN LISTS ARGN)
+    get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
+    get_target_property(test_includes ${subskel} BPF_SUBSKEL_TEST_INCLUDE_DIRECTORIES)
+    get_target_property(test_libraries ${subskel} BPF_SUBSKEL_TEST_LINK_LIBRARIES)
+    get_target_property(subskel_include ${subskel} BPF_SUBSKEL_INCLUDE_DIR)
+    get_target_property(tests_target ${subskel} BPF_SUBSKEL_TESTS_TARGET)
+    target_include_directories(${exe} PRIVATE "${subskel_include}" ${test_includes})
+    target_link_libraries(${exe} PRIVATE ${test_libraries})
+    if(tests_target)  # the library's TESTS, compiled once for all its harnesses
+      target_link_libraries(${exe} PRIVATE ${tests_target})
+    endif()
+    add_dependencies(${exe} ${subskel}_header ${lib})
+    _bpfsubskel_pair_tests(${subskel} ${lib} ${final} ${exe})
+  endforeach()
+endfunction()
+
+# The tests of one pair, run by the harness <exe> (which may test other libraries too:
+# --lib picks this one): <lib>_in_<final>, and <lib>_in_<final>@<kernel> for KERNELS.
+function(_bpfsubskel_pair_tests subskel lib final exe)
+  set(pair "${lib}_in_${final}")
+  get_target_property(c_name ${subskel} BPF_SUBSKEL_NAME)
+  add_test(NAME ${pair} COMMAND ${exe} --lib ${c_name})
   set_tests_properties(${pair} PROPERTIES SKIP_RETURN_CODE 77)
   get_target_property(kernels ${subskel} BPF_SUBSKEL_KERNELS)
   foreach(kernel IN LISTS kernels)
     add_test(NAME ${pair}@${kernel}
              COMMAND "${BPFSUBSKEL_PYTHON}" -m bpfsubskel vm --kernel ${kernel} --skip-unavailable
-                     --timeout ${BPFSUBSKEL_VM_TIMEOUT} -- $<TARGET_FILE:${pair}_harness>)
+                     --timeout ${BPFSUBSKEL_VM_TIMEOUT} -- $<TARGET_FILE:${exe}> --lib ${c_name})
     # The timeout leaves room for fetching the kernel on first use.
     math(EXPR timeout "${BPFSUBSKEL_VM_TIMEOUT} + 600")
     set_tests_properties(${pair}@${kernel} PROPERTIES SKIP_RETURN_CODE 77 LABELS vm
@@ -546,10 +562,18 @@ function(_bpfsubskel_final_command name)
     get_filename_component(header "${skel}" NAME)
     string(APPEND comment ", generating ${header}")
   endif()
+  set(source)
+  if(pairs AND harness)  # one harness source, and program, testing every library
+    set(source "${CMAKE_CURRENT_BINARY_DIR}/${name}.harness/${name}.test.c")
+    file(MAKE_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/${name}.harness")
+  endif()
   foreach(subskel IN LISTS pairs)
     get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
-    _bpfsubskel_pair_group(${subskel} ${lib} ${name} harness)
+    _bpfsubskel_pair_group(${subskel} ${lib} ${name} "${source}")
   endforeach()
+  if(source)
+    string(APPEND comment ", generating test harness ${name}.test.c")
+  endif()
   _bpfsubskel_settle(settle ${outputs})
   add_custom_command(
     OUTPUT ${outputs}
@@ -561,10 +585,14 @@ function(_bpfsubskel_final_command name)
     ${settle}
     VERBATIM)
   set_target_properties(${name} PROPERTIES BPF_COMMAND_ADDED TRUE)
-  foreach(subskel IN LISTS pairs)
-    get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
-    _bpfsubskel_pair_targets(${subskel} ${lib} ${name} "${skel}")
-  endforeach()
+  if(source)
+    _bpfsubskel_harness_program(${name}_harness "${source}" "${skel}" ${name} ${pairs})
+  else()
+    foreach(subskel IN LISTS pairs)
+      get_target_property(lib ${subskel} BPF_SUBSKEL_LIBRARY)
+      _bpfsubskel_pair_check(${subskel} ${lib} ${name} "${why_not}")
+    endforeach()
+  endif()
 endfunction()
 
 # A pair found after its final object's command was made (the final object's directory
@@ -577,20 +605,23 @@ function(_bpfsubskel_add_late_pair subskel lib final)
   set(pair "${lib}_in_${final}")
   set(dir "${CMAKE_CURRENT_BINARY_DIR}/${pair}.harness")
   _bpfsubskel_why_no_harness(why_not)
-  set(harness TRUE)
   set(outputs)
   set(args)
   set(depends "${final_object}")
   set(comment "Generating skeleton of ${final}")
+  set(source)
   if(why_not)
-    set(harness FALSE)
     set(comment)
   else()
     set(skel "${dir}/${final_c}.skel.h")
+    set(source "${dir}/${pair}.test.c")
     list(APPEND outputs "${skel}")
     list(APPEND args --skel "${skel}" --name ${final_c})
   endif()
-  _bpfsubskel_pair_group(${subskel} ${lib} ${final} harness)
+  _bpfsubskel_pair_group(${subskel} ${lib} ${final} "${source}")
+  if(source)
+    string(APPEND comment ", generating test harness ${pair}.test.c")
+  endif()
   string(REGEX REPLACE "^, c" "C" comment "${comment}")
   list(GET outputs 0 primary)
   _bpfsubskel_settle(settle ${outputs})
@@ -603,7 +634,11 @@ function(_bpfsubskel_add_late_pair subskel lib final)
     COMMENT "${comment}"
     ${settle}
     VERBATIM)
-  _bpfsubskel_pair_targets(${subskel} ${lib} ${final} "${dir}/${final_c}.skel.h")
+  if(source)  # a harness program of its own
+    _bpfsubskel_harness_program(${pair}_harness "${source}" "${skel}" ${final} ${subskel})
+  else()
+    _bpfsubskel_pair_check(${subskel} ${lib} ${final} "${why_not}")
+  endif()
 endfunction()
 
 # -- bpf_object -----------------------------------------------------------------------

@@ -261,12 +261,14 @@ class SubskelModule(compat.NewExtensionModule):
 
     def _final_command(self, state: Any, final: BpfObject, subs: list[Subskeleton]) -> None:
         """One `bpfsubskel final` on the linked object: its skeleton (<name>.skel.h, one for
-        userspace and every harness) and, for each library in `subs`, the check stamp and
-        the harness source; then the harness programs."""
+        userspace and the harness), and, for each library in `subs`, the check stamp and
+        its part of the harness source (one for all of them); then the harness program
+        testing them all (one compile and link per final object)."""
         tools = self._tools(state)
         header = f"{final.name}.skel.h"
+        source = f"{final.name}.test.c"
         outputs, args, inputs, depend_files = [header], [], [final.target], []
-        pairs = []
+        pairs: list[tuple[Subskeleton, str]] = []
         for sub in subs:
             plan = self._plan_pair(state, sub, final)
             if plan is None:
@@ -277,14 +279,15 @@ class SubskelModule(compat.NewExtensionModule):
                      "--stamp", f"@OUTPUT{len(outputs)}@"]
             outputs.append(f"{pair}.check")
             if harness:
-                args += ["--harness", f"@OUTPUT{len(outputs)}@"]
-                outputs.append(f"{pair}.test.c")
+                if source not in outputs:
+                    outputs.append(source)
+                args += ["--harness", f"@OUTPUT{outputs.index(source)}@"]
                 for test in sub.tests:
                     args += ["--test", compat.file_path(state, test)]
                 for prelude in sub.test_headers:
                     args += ["--prelude", prelude]
                 depend_files += sub.tests
-                pairs.append((sub, pair, len(outputs) - 1))
+                pairs.append((sub, pair))
         target = compat.call(
             state, "custom_target", header, input=inputs, output=outputs,
             command=[tools.bpfsubskel, "final", "@INPUT0@", "--skel", "@OUTPUT0@", "--name",
@@ -294,8 +297,9 @@ class SubskelModule(compat.NewExtensionModule):
             # Built on demand, unless it checks libraries (every build checks them).
             build_by_default=len(outputs) > 1)
         final.skeleton = target[0]
-        for sub, pair, index in pairs:
-            self._harness_program(state, sub, final, pair, target[index])
+        if pairs:
+            self._harness_program(state, f"{final.name}_harness", pairs, final,
+                                  target[outputs.index(source)])
 
     def _library(self, target: Any, function: str, argument: str) -> BpfObject:
         obj = self.objects.get(id(target))
@@ -562,30 +566,38 @@ class SubskelModule(compat.NewExtensionModule):
                      "--final-header", f"{final.name}.skel.h", "--no-runtime-header",
                      *test_args, "--depfile", "@DEPFILE@"],
             depfile=f"{pair}.test.c.d", depends=[check], depend_files=sub.tests)
-        self._harness_program(state, sub, final, pair, source)
+        self._harness_program(state, f"{pair}_harness", [(sub, pair)], final, source)
 
-    def _harness_program(self, state: Any, sub: Subskeleton, final: BpfObject, pair: str,
-                         source: Any) -> None:
-        """The harness executable of one pair and its tests."""
+    def _harness_program(self, state: Any, name: str, pairs: list[tuple[Subskeleton, str]],
+                         final: BpfObject, source: Any) -> None:
+        """The harness executable `name` testing the libraries of `pairs` inside the final
+        object, and each pair's tests (the program's --lib picks the library)."""
         tools = self._tools(state)
-        tests = {"objects": [sub.test_objects]} if sub.test_objects is not None else {}
+        sources, objects = [source, final.skeleton], []
+        dependencies = [self._test_runtime(state), tools.harness_libbpf]
+        for sub, _ in pairs:
+            if sub.test_objects is not None:  # compiled once for all its harnesses
+                objects.append(sub.test_objects)
+            else:
+                sources += sub.tests
+            dependencies += [sub.dependency, *sub.test_dependencies]
         program = compat.call(
-            state, "executable", f"{pair}_harness", source, final.skeleton,
-            *([] if tests else sub.tests), **tests,
-            dependencies=[sub.dependency, self._test_runtime(state), tools.harness_libbpf,
-                          *sub.test_dependencies],
+            state, "executable", name, *sources, objects=objects, dependencies=dependencies,
             include_directories=[final.include_dirs],
             c_args=["-isystem", tools.runtime_include], build_by_default=True,
             # The project's -Dwerror/warning_level are for its code, not for generated code.
             override_options=["werror=false"])
-        compat.call(state, "test", pair, program, suite=["bpfsubskel"], protocol="exitcode")
-        for kernel in sub.kernels:
-            # The kernel is fetched at test time, on first use: the timeout leaves room.
-            compat.call(state, "test", f"{pair}@{kernel}", tools.bpfsubskel,
-                        args=["vm", "--kernel", kernel, "--skip-unavailable", "--timeout",
-                              str(VM_TIMEOUT), "--", program],
-                        suite=["bpfsubskel", "vm"], protocol="exitcode",
-                        timeout=VM_TIMEOUT + 600)
+        for sub, pair in pairs:
+            selected = ["--lib", sub.name]
+            compat.call(state, "test", pair, program, args=selected, suite=["bpfsubskel"],
+                        protocol="exitcode")
+            for kernel in sub.kernels:
+                # The kernel is fetched at test time, on first use: the timeout leaves room.
+                compat.call(state, "test", f"{pair}@{kernel}", tools.bpfsubskel,
+                            args=["vm", "--kernel", kernel, "--skip-unavailable", "--timeout",
+                                  str(VM_TIMEOUT), "--", program, *selected],
+                            suite=["bpfsubskel", "vm"], protocol="exitcode",
+                            timeout=VM_TIMEOUT + 600)
 
 
 def initialize(interpreter: Any) -> SubskelModule:

@@ -18,8 +18,13 @@
  * Each SUBSKEL_TEST registers itself when its file is compiled (a constructor adds it
  * to the harness's list), so any valid C or C++ file works. A test that cannot be
  * registered is a build error: SUBSKEL_TEST for a library whose subskeleton is not
- * included does not compile; for another library than the harness's, or a name used
- * twice (or the built-in `pair`), it does not link.
+ * included does not compile; for a library the harness does not test, or a name used
+ * twice for one library (or the built-in `pair`), it does not link.
+ *
+ * A harness tests one or more libraries inside one final object: each library's pair
+ * registers itself too (SUBSKEL_HARNESS_OF), and main() (in the runtime) runs them in
+ * the order of their names, or only one with --lib NAME (how ctest and meson run each
+ * (library, final object) pair).
  *
  * Output: `# kernel: RELEASE`, `#N test:OK|SKIP|FAIL`, `#N/M test/subtest:...`, then
  * `Summary: T/S PASSED, K SKIPPED, F FAILED` (tests, and subtests, that passed; a test
@@ -65,53 +70,74 @@ struct subskel_user_test {
 	const char *name;
 	const char *file;		/* where it is defined: the run order */
 	int line;
-	const char *lib;		/* the harness's library (only its harness links) */
+	const char *lib;		/* its library's symbol, defined by the library's pair */
 	void (*run)(void *lib, struct bpf_object *obj);
 	struct subskel_user_test *next;
 };
 
+/* A (library, final object) pair of the harness, as SUBSKEL_HARNESS_OF registers it:
+ * the built-in test `pair`, and how a user test of the library runs. */
+struct subskel_pair {
+	const char *lib;		/* the library's name (its symbol, as tests refer to it) */
+	void (*pair)(void);
+	void (*run_user)(const struct subskel_user_test *test);
+	struct subskel_pair *next;
+};
+
 void subskel_register_test(struct subskel_user_test *test);
-/* The harness's main(): runs the built-in test `pair` (#1), then the registered user
- * tests, each through run_user; prints their results and returns the exit status. */
-int subskel_test_main(int argc, char **argv, void (*pair)(void),
-		      void (*run_user)(const struct subskel_user_test *));
+void subskel_register_pair(struct subskel_pair *pair);
+/* The harness's main() (the runtime's): runs each registered pair's built-in test `pair`,
+ * then that library's user tests; prints their results and returns the exit status. */
+int subskel_test_main(int argc, char **argv);
 
 /* A user test: `lib` is the library's subskeleton opened on `obj`, a final object
  * opened (not loaded) through its skeleton. Expands to the function, a record naming
- * it (an external symbol: a name defined twice does not link), and a constructor
- * adding the record to the harness's tests. The record refers to a symbol only the
- * harness of library LIB defines, so a test for another library does not link; and
- * sizeof(struct LIB) does not compile unless LIB.subskel.h is included. */
+ * it (an external symbol: a name defined twice for one library does not link), and a
+ * constructor adding the record to the harness's tests. The record refers to a symbol
+ * only a harness testing library LIB defines, so a test for a library the harness does
+ * not test does not link; and sizeof(struct LIB) does not compile unless LIB.subskel.h
+ * is included. */
 #define SUBSKEL_TEST(LIB, NAME)							\
 	SUBSKEL_STATIC_ASSERT_(sizeof(struct LIB) > 0,				\
 			       "SUBSKEL_TEST(" #LIB ", " #NAME ") needs " #LIB ".subskel.h"); \
 	SUBSKEL_EXTERN_C_ const char subskel_harness_of_library__##LIB[];	\
-	SUBSKEL_EXTERN_C_ struct subskel_user_test subskel_user_test_named__##NAME; \
-	static void subskel_user_test__##NAME(struct LIB *lib, struct bpf_object *obj); \
-	static void subskel_user_test_call__##NAME(void *lib, struct bpf_object *obj) \
+	SUBSKEL_EXTERN_C_ struct subskel_user_test subskel_user_test_named__##LIB##__##NAME; \
+	static void subskel_user_test__##LIB##__##NAME(struct LIB *lib, struct bpf_object *obj); \
+	static void subskel_user_test_call__##LIB##__##NAME(void *lib, struct bpf_object *obj) \
 	{									\
-		subskel_user_test__##NAME((struct LIB *)lib, obj);		\
+		subskel_user_test__##LIB##__##NAME((struct LIB *)lib, obj);	\
 	}									\
-	struct subskel_user_test subskel_user_test_named__##NAME = {		\
+	struct subskel_user_test subskel_user_test_named__##LIB##__##NAME = {	\
 		#NAME, __FILE__, __LINE__, subskel_harness_of_library__##LIB,	\
-		subskel_user_test_call__##NAME, NULL				\
+		subskel_user_test_call__##LIB##__##NAME, NULL			\
 	};									\
-	__attribute__((constructor)) static void subskel_user_test_register__##NAME(void) \
+	__attribute__((constructor)) static void				\
+	subskel_user_test_register__##LIB##__##NAME(void)			\
 	{									\
-		subskel_register_test(&subskel_user_test_named__##NAME);	\
+		subskel_register_test(&subskel_user_test_named__##LIB##__##NAME); \
 	}									\
-	static void subskel_user_test__##NAME(struct LIB *lib __attribute__((unused)), \
-					      struct bpf_object *obj __attribute__((unused)))
+	static void subskel_user_test__##LIB##__##NAME(struct LIB *lib __attribute__((unused)), \
+						       struct bpf_object *obj __attribute__((unused)))
 
-/* In the generated harness of library LIB: the symbol SUBSKEL_TEST(LIB, ...) refers to,
- * and the built-in test's name taken (a user test named `pair` does not link). */
-#define SUBSKEL_HARNESS_OF(LIB)							\
+/* In the generated harness, once per library LIB it tests: the symbol SUBSKEL_TEST(LIB,
+ * ...) refers to, the built-in test's name taken (a user test named `pair` does not
+ * link), and the pair registered with its built-in test PAIR and the function RUN_USER
+ * running one of LIB's user tests. */
+#define SUBSKEL_HARNESS_OF(LIB, PAIR, RUN_USER)					\
 	SUBSKEL_EXTERN_C_ const char subskel_harness_of_library__##LIB[];	\
 	const char subskel_harness_of_library__##LIB[] = #LIB;			\
-	SUBSKEL_EXTERN_C_ struct subskel_user_test subskel_user_test_named__pair; \
-	struct subskel_user_test subskel_user_test_named__pair = {		\
+	SUBSKEL_EXTERN_C_ struct subskel_user_test subskel_user_test_named__##LIB##__pair; \
+	struct subskel_user_test subskel_user_test_named__##LIB##__pair = {	\
 		"pair", __FILE__, __LINE__, subskel_harness_of_library__##LIB, NULL, NULL \
-	}
+	};									\
+	static struct subskel_pair subskel_pair__##LIB = {			\
+		subskel_harness_of_library__##LIB, PAIR, RUN_USER, NULL		\
+	};									\
+	__attribute__((constructor)) static void subskel_pair_register__##LIB(void) \
+	{									\
+		subskel_register_pair(&subskel_pair__##LIB);			\
+	}									\
+	SUBSKEL_STATIC_ASSERT_(1, "SUBSKEL_HARNESS_OF(" #LIB ")")
 
 struct subskel_test_env {
 	const char *test;		/* running test, and subtest (or NULL) */
@@ -244,6 +270,7 @@ void subskel_kernel_refused_at(const char *file, int line, const char *what, int
 struct subskel_test_env subskel_env;
 
 static struct subskel_user_test *subskel_user_tests;	/* as the constructors add them */
+static struct subskel_pair *subskel_pairs;
 static const char **subskel_allow, **subskel_deny;
 static int subskel_allow_cnt, subskel_deny_cnt;
 static int subskel_test_num, subskel_subtest_num;
@@ -254,6 +281,12 @@ void subskel_register_test(struct subskel_user_test *test)
 {
 	test->next = subskel_user_tests;
 	subskel_user_tests = test;
+}
+
+void subskel_register_pair(struct subskel_pair *pair)
+{
+	pair->next = subskel_pairs;
+	subskel_pairs = pair;
 }
 
 /* May this process load BPF programs? Asked of the kernel, never guessed from an error:
@@ -637,13 +670,14 @@ static void subskel_add_patterns(const char ***list, int *cnt, char *arg, bool s
 static int subskel_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-t NAME] [-a GLOB] [-d GLOB] [-v] [-l]\n"
-		"  -t NAME  run tests (or TEST/SUBTEST) whose name contains NAME\n"
-		"  -a GLOB  run tests (or TEST/SUBTEST) matching GLOB\n"
-		"  -d GLOB  skip tests (or TEST/SUBTEST) matching GLOB\n"
-		"  -v       also print passing checks\n"
-		"  -l       list the tests\n"
-		"Each option takes a comma-separated list and may be repeated.\n", prog);
+		"usage: %s [--lib LIB] [-t NAME] [-a GLOB] [-d GLOB] [-v] [-l]\n"
+		"  --lib LIB  run only library LIB's tests (a harness of several libraries)\n"
+		"  -t NAME    run tests (or TEST/SUBTEST) whose name contains NAME\n"
+		"  -a GLOB    run tests (or TEST/SUBTEST) matching GLOB\n"
+		"  -d GLOB    skip tests (or TEST/SUBTEST) matching GLOB\n"
+		"  -v         also print passing checks\n"
+		"  -l         list the tests\n"
+		"-t, -a and -d take a comma-separated list and may be repeated.\n", prog);
 	return 2;
 }
 
@@ -662,57 +696,71 @@ static int subskel_compare_tests(const void *a, const void *b)
 	return cmp ? cmp : strcmp(x->name, y->name);
 }
 
-/* Runs the built-in test `pair` (#1), then the registered user tests, each through
- * run_user; prints their results and returns the exit status. */
-int subskel_test_main(int argc, char **argv, void (*pair)(void),
-			     void (*run_user)(const struct subskel_user_test *))
+/* The run order of pairs: by library name. */
+static int subskel_compare_pairs(const void *a, const void *b)
 {
-	int i, count = 1, tests_ok = 0, tests_skipped = 0, tests_failed = 0, tests_run = 0;
-	const char *require = getenv("BPFSUBSKEL_REQUIRE_LOAD");
-	struct subskel_user_test *test, **tests;
-	struct utsname uts;
-	bool list = false;
+	const struct subskel_pair *x = *(const struct subskel_pair *const *)a;
+	const struct subskel_pair *y = *(const struct subskel_pair *const *)b;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	subskel_env.require_load = require && strcmp(require, "1") == 0;
-	subskel_env.privileged = subskel_may_load();
-	for (i = 1; i < argc; i++) {
-		const char *opt = argv[i];
+	return strcmp(x->lib, y->lib);
+}
 
-		if (!strcmp(opt, "-v")) {
-			subskel_env.verbose = true;
-		} else if (!strcmp(opt, "-l")) {
-			list = true;
-		} else if ((!strcmp(opt, "-t") || !strcmp(opt, "-a") || !strcmp(opt, "-d")) &&
-			   i + 1 < argc) {
-			bool deny = opt[1] == 'd';
+/* The registered pairs and user tests as arrays, to sort. */
+static struct subskel_pair **subskel_pair_array(size_t *count)
+{
+	struct subskel_pair *pair, **array;
+	size_t n = 0;
 
-			subskel_add_patterns(deny ? &subskel_deny : &subskel_allow,
-					     deny ? &subskel_deny_cnt : &subskel_allow_cnt,
-					     argv[++i], opt[1] == 't');
-		} else {
-			return subskel_usage(argv[0]);
-		}
-	}
+	for (pair = subskel_pairs; pair; pair = pair->next)
+		n++;
+	array = (struct subskel_pair **)calloc(n + 1, sizeof(*array));
+	if (!array)
+		exit(2);
+	for (n = 0, pair = subskel_pairs; pair; pair = pair->next)
+		array[n++] = pair;
+	*count = n;
+	return array;
+}
+
+static struct subskel_user_test **subskel_test_array(size_t *count)
+{
+	struct subskel_user_test *test, **array;
+	size_t n = 0;
+
 	for (test = subskel_user_tests; test; test = test->next)
-		count++;
-	tests = (struct subskel_user_test **)calloc((size_t)count, sizeof(*tests));
-	if (!tests)
-		return 2;
-	for (i = 1, test = subskel_user_tests; test; test = test->next)
-		tests[i++] = test;
-	qsort(tests + 1, (size_t)(count - 1), sizeof(*tests), subskel_compare_tests);
-	libbpf_set_print(subskel_libbpf_print);
-	if (!list)
-		printf("# kernel: %s\n", uname(&uts) == 0 ? uts.release : "unknown");
-	for (i = 0; i < count; i++) {
-		const char *name = tests[i] ? tests[i]->name : "pair";
+		n++;
+	array = (struct subskel_user_test **)calloc(n + 1, sizeof(*array));
+	if (!array)
+		exit(2);
+	for (n = 0, test = subskel_user_tests; test; test = test->next)
+		array[n++] = test;
+	*count = n;
+	return array;
+}
+
+struct subskel_counts {
+	int run, ok, skipped, failed;
+};
+
+/* One pair: its built-in test `pair`, then its library's user tests, numbered on from
+ * subskel_test_num; counts what ran. */
+static void subskel_run_pair(const struct subskel_pair *pair,
+			     struct subskel_user_test **tests, size_t test_cnt, bool list,
+			     struct subskel_counts *counts)
+{
+	size_t i;
+
+	for (i = 0; i <= test_cnt; i++) {
+		const struct subskel_user_test *test = i ? tests[i - 1] : NULL;
+		const char *name = test ? test->name : "pair";
 		int subtests_before = subskel_env.subtests_run;
 		int failed_before = subskel_env.subtests_failed;
 		int skipped_before = subskel_env.subtests_skipped;
 		bool failed, skipped;
 
-		subskel_test_num = i + 1;
+		if (test && test->lib != pair->lib)
+			continue;
+		subskel_test_num++;
 		subskel_subtest_num = 0;
 		if (!subskel_selected(name, NULL))
 			continue;
@@ -724,10 +772,10 @@ int subskel_test_main(int argc, char **argv, void (*pair)(void),
 		subskel_env.failed = false;
 		subskel_env.skipped = false;
 		subskel_log_reset();
-		if (tests[i])
-			run_user(tests[i]);
+		if (test)
+			pair->run_user(test);
 		else
-			pair();
+			pair->pair();
 		/* Every subtest filtered out and nothing failed outside them: not run. */
 		if (subskel_subtest_num > 0 && subskel_env.subtests_run == subtests_before &&
 		    !subskel_env.failed)
@@ -737,27 +785,98 @@ int subskel_test_main(int argc, char **argv, void (*pair)(void),
 		failed = subskel_env.failed || subskel_env.subtests_failed > failed_before;
 		skipped = subskel_env.skipped || subskel_env.subtests_skipped > skipped_before;
 		printf("#%d %s:%s\n", subskel_test_num, name, subskel_status(failed, skipped));
-		tests_run++;
+		counts->run++;
 		if (failed)
-			tests_failed++;
+			counts->failed++;
 		else if (skipped)
-			tests_skipped++;
+			counts->skipped++;
 		else
-			tests_ok++;
+			counts->ok++;
 	}
+}
+
+int subskel_test_main(int argc, char **argv)
+{
+	const char *require = getenv("BPFSUBSKEL_REQUIRE_LOAD");
+	struct subskel_counts counts = { 0, 0, 0, 0 };
+	struct subskel_user_test **tests;
+	struct subskel_pair **pairs;
+	size_t i, pair_cnt, test_cnt, selected = 0;
+	const char *only = NULL;
+	struct utsname uts;
+	bool list = false;
+	int arg;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	subskel_env.require_load = require && strcmp(require, "1") == 0;
+	subskel_env.privileged = subskel_may_load();
+	for (arg = 1; arg < argc; arg++) {
+		const char *opt = argv[arg];
+
+		if (!strcmp(opt, "-v")) {
+			subskel_env.verbose = true;
+		} else if (!strcmp(opt, "-l")) {
+			list = true;
+		} else if (!strcmp(opt, "--lib") && arg + 1 < argc && !only) {
+			only = argv[++arg];
+		} else if ((!strcmp(opt, "-t") || !strcmp(opt, "-a") || !strcmp(opt, "-d")) &&
+			   arg + 1 < argc) {
+			bool deny = opt[1] == 'd';
+
+			subskel_add_patterns(deny ? &subskel_deny : &subskel_allow,
+					     deny ? &subskel_deny_cnt : &subskel_allow_cnt,
+					     argv[++arg], opt[1] == 't');
+		} else {
+			return subskel_usage(argv[0]);
+		}
+	}
+	pairs = subskel_pair_array(&pair_cnt);
+	tests = subskel_test_array(&test_cnt);
+	qsort(pairs, pair_cnt, sizeof(*pairs), subskel_compare_pairs);
+	qsort(tests, test_cnt, sizeof(*tests), subskel_compare_tests);
+	for (i = 0; i < pair_cnt; i++)
+		if (!only || !strcmp(pairs[i]->lib, only))
+			selected++;
+	if (!selected) {
+		fprintf(stderr, "%s: no library %s in this harness; it tests:", argv[0],
+			only ? only : "at all");
+		for (i = 0; i < pair_cnt; i++)
+			fprintf(stderr, " %s", pairs[i]->lib);
+		fprintf(stderr, "\n");
+		free(pairs);
+		free(tests);
+		return 2;
+	}
+	libbpf_set_print(subskel_libbpf_print);
+	if (!list)
+		printf("# kernel: %s\n", uname(&uts) == 0 ? uts.release : "unknown");
+	for (i = 0; i < pair_cnt; i++) {
+		if (only && strcmp(pairs[i]->lib, only))
+			continue;
+		if (selected > 1)  /* several libraries: say whose tests follow */
+			printf("# library: %s\n", pairs[i]->lib);
+		subskel_run_pair(pairs[i], tests, test_cnt, list, &counts);
+	}
+	free(pairs);
 	free(tests);
 	if (list)
 		return 0;
-	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n", tests_ok,
-	       subskel_env.subtests_ok, tests_skipped, tests_failed);
-	if (!tests_run) {
+	printf("Summary: %d/%d PASSED, %d SKIPPED, %d FAILED\n", counts.ok,
+	       subskel_env.subtests_ok, counts.skipped, counts.failed);
+	if (!counts.run) {
 		/* A filter that matches nothing is a mistake, not a pass. */
 		fprintf(stderr, "no test matched the filters (-l lists them)\n");
 		return 2;
 	}
-	if (tests_failed)
+	if (counts.failed)
 		return 1;
-	return tests_skipped ? 77 : 0; /* anything skipped: not a pass (ctest, meson: skip) */
+	return counts.skipped ? 77 : 0; /* anything skipped: not a pass (ctest, meson: skip) */
+}
+
+/* Every harness's main(): the runtime is compiled once per program. */
+int main(int argc, char **argv)
+{
+	return subskel_test_main(argc, argv);
 }
 #endif /* SUBSKEL_TEST_RUNTIME */
 

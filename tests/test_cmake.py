@@ -84,7 +84,7 @@ def test_sample_builds_and_its_harnesses_pass(built_sample: Path) -> None:
     out = ctest(built_sample)
     assert "100% tests passed, 0 tests failed out of 2" in out
     assert "counters_in_syscalls" in out and "counters_in_packets" in out
-    harness = subprocess.run([str(built_sample / "counters_in_packets_harness")],
+    harness = subprocess.run([str(built_sample / "packets_harness"), "--lib", "counters"],
                              capture_output=True, text=True)
     assert "#2 counts_what_it_is_fed:OK" in harness.stdout
     assert harness.stdout.rstrip().endswith("Summary: 3/6 PASSED, 0 SKIPPED, 0 FAILED")
@@ -120,7 +120,7 @@ def test_incremental_rebuilds(tmp_path: Path) -> None:
     for expected in ("Compiling BPF counters: counters", "Linking BPF counters.bpf.o",
                      "Generating counters.subskel.h", "Linking BPF syscalls.bpf.o",
                      "Linking BPF packets.bpf.o", "Checking BPF library counters inside packets",
-                     "Generating test harness counters_in_syscalls"):
+                     "checking BPF library counters inside syscalls"):
         assert ran(expected, steps), steps
     assert not any("lib/counters.c" in s for s in steps), steps
     assert not any("Compiling BPF syscalls" in s or "Compiling BPF packets" in s
@@ -264,8 +264,8 @@ def test_libraries_and_finals_in_any_order(tmp_path: Path) -> None:
         "bpf_object(packets SOURCES bpf/packets.bpf.c LIBRARIES counters)\n")
     configure(source, tmp_path / "build", "-G", "Ninja")
     steps = build(tmp_path / "build")
-    assert ran("Generating test harness counters_in_syscalls", steps)
-    assert ran("Generating test harness counters_in_packets", steps)
+    assert ran("checking BPF library counters inside syscalls", steps)
+    assert ran("checking BPF library counters inside packets", steps)
     # syscalls' command was made when finals/ ended, before the subskeleton: its pair has
     # a command of its own; packets' pair is part of packets' command.
     assert ran("Generating skeleton of syscalls", steps)
@@ -503,8 +503,8 @@ def test_static_libbpf(tmp_path: Path) -> None:
     source = copy_sample(tmp_path)
     build_dir = tmp_path / "build"
     configure(source, build_dir, "-G", "Ninja", "-DBPFSUBSKEL_LIBBPF=static")
-    build(build_dir, "--target", "counters_in_packets_harness")
-    harness = build_dir / "counters_in_packets_harness"
+    build(build_dir, "--target", "packets_harness")
+    harness = build_dir / "packets_harness"
     needed = needed_libraries(harness)
     assert not any(lib.startswith("libbpf.so") for lib in needed), needed
     assert any(lib.startswith("libelf.so") for lib in needed), needed  # libbpf.a's own needs

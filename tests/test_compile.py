@@ -415,8 +415,6 @@ SUBSKEL_TEST(mylib, every_macro)
 	subskel_test_skip("compile test");
 }
 
-SUBSKEL_HARNESS_OF(mylib);
-
 static void pair(void)
 {
 }
@@ -426,10 +424,7 @@ static void run_user(const struct subskel_user_test *test)
 	test->run(NULL, NULL);
 }
 
-int main(int argc, char **argv)
-{
-	return subskel_test_main(argc, argv, pair, run_user);
-}
+SUBSKEL_HARNESS_OF(mylib, pair, run_user);
 """
 
 RUNTIME_USER = r"""
@@ -489,7 +484,7 @@ def test_harness_links_the_runtime_compiled_once(corpus_objects: dict[str, Path]
                      *WARN, f"-I{templates}", "-c")
     assert runtime.returncode == 0, runtime.stderr
     alone = run_cc("gcc", tmp_path / "pair.o", tmp_path / "alone", "-lbpf")
-    assert alone.returncode != 0 and "subskel_test_main" in alone.stderr, alone.stderr
+    assert alone.returncode != 0 and "subskel_register_pair" in alone.stderr, alone.stderr
     program = tmp_path / "pair"
     both = subprocess.run(["gcc", str(tmp_path / "pair.o"), str(tmp_path / "runtime.o"),
                            "-o", str(program), "-lbpf"], capture_output=True, text=True)

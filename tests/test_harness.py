@@ -381,11 +381,11 @@ UNBUILDABLE = {
     "another_library": ("SUBSKEL_TEST(other, x) {}\n",
                         ["undefined reference", "subskel_harness_of_library__other"]),
     "twice_in_a_file": ("SUBSKEL_TEST(counters, a) {}\nSUBSKEL_TEST(counters, a) {}\n",
-                        ["redefinition", "subskel_user_test_named__a"]),
+                        ["redefinition", "subskel_user_test_named__counters__a"]),
     "twice_in_two_files": ("SUBSKEL_TEST(counters, defaults) {}\n",
-                           ["multiple definition", "subskel_user_test_named__defaults"]),
+                           ["multiple definition", "subskel_user_test_named__counters__defaults"]),
     "named_like_the_builtin": ("SUBSKEL_TEST(counters, pair) {}\n",
-                               ["multiple definition", "subskel_user_test_named__pair"]),
+                               ["multiple definition", "subskel_user_test_named__counters__pair"]),
 }
 
 
