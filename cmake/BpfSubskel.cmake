@@ -40,11 +40,13 @@
 #                   [INSTALL [DESTINATION <dir>] [EXPORT <set>]])
 #     Generates <c name>.subskel.h and makes <target> an INTERFACE library carrying its
 #     directory and libbpf. For every final object linking the library, declared before
-#     or after this call: a build-time check, a harness executable
-#     <lib>_in_<final>_harness with the TESTS linked in (compiled once, in the OBJECT
-#     library <target>_harness_tests) and the harness runtime (compiled once per
-#     project, in the static library bpfsubskel_test_runtime), and a test
-#     <lib>_in_<final> (SKIP_RETURN_CODE 77). For every kernel in KERNELS (default: the
+#     or after this call: a build-time check and a test <lib>_in_<final>
+#     (SKIP_RETURN_CODE 77) running `<final>_harness --lib <c name>`, the harness
+#     executable of the final object, which tests every library in it (one compile and
+#     link per final object; a pair found after the final object's command was made gets
+#     its own <lib>_in_<final>_harness) with the TESTS linked in (compiled once, in the
+#     OBJECT library <target>_harness_tests) and the harness runtime (compiled once per
+#     project, in the static library bpfsubskel_test_runtime). For every kernel in KERNELS (default: the
 #     cache variable BPFSUBSKEL_KERNELS), a test <lib>_in_<final>@<kernel> (LABELS vm)
 #     runs the same harness in `bpfsubskel vm --kernel <kernel>`; a kernel that cannot
 #     be had (fetched at test time) skips, and fails under BPFSUBSKEL_REQUIRE_LOAD=1.

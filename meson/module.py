@@ -13,9 +13,11 @@ A generated header among bpf_object()'s sources (vmlinux_h(), any custom_target 
 .h files) is made before compiling, and its build directory is on the include path.
 
 For every (library passed to generate(), final object linking it) pair, declared in
-either order, it adds a build-time check, a harness executable
-`<lib>_in_<final>_harness` with the library's tests compiled in, and a test
-`<lib>_in_<final>` (exit status 77 = skipped). For every kernel in kernels: (default:
+either order, it adds a build-time check and a test `<lib>_in_<final>` (exit status 77
+= skipped) running `<final>_harness --lib <name>`: one harness executable per final
+object tests every library whose generate() came before it (one compile and link), with
+their tests compiled in; a pair whose generate() comes after gets its own
+`<lib>_in_<final>_harness`. For every kernel in kernels: (default:
 the project's option subskel_kernels, if it defines one), a test `<lib>_in_<final>@<kernel>`
 in the suite `vm` runs the harness in `bpfsubskel vm --kernel <kernel>`. test_headers are
 included (#include "<header>") before the generated headers in the harnesses (the types

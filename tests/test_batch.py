@@ -129,6 +129,67 @@ def test_final_is_link_skel_check_and_harnesses(raw: dict[str, Path],
             str(out / "lib_test.c")} <= set(deps)
 
 
+@pytest.mark.usefixtures("load_permitted")
+def test_libraries_sharing_a_harness_get_one_program(raw: dict[str, Path],
+                                                      trio_libs: dict[str, Path],
+                                                      tmp_path: Path) -> None:
+    """Two libraries naming one --harness: one source, compiled once, testing each with
+    --lib NAME exactly as its own harness would; same-named user tests of two libraries
+    link side by side; a library the program does not test is a usage error."""
+    out = tmp_path / "out"
+    (out / "lib2_test.c").write_text(
+        '#include "lib2.subskel.h"\n#include "bpfsubskel_test.h"\n'
+        "SUBSKEL_TEST(lib2, first) { ASSERT_OK_PTR(lib, \"lib2\"); }\n")
+    (out / "lib_test.c").write_text(
+        '#include "lib.subskel.h"\n#include "bpfsubskel_test.h"\n'
+        "SUBSKEL_TEST(lib, first) { ASSERT_OK_PTR(lib, \"lib\"); }\n")
+    run_cli("subskel", trio_libs["trio"], "-o", out / "lib.subskel.h", "--name", "lib",
+            check=True)
+    run_cli("subskel", trio_libs["counters"], "-o", out / "lib2.subskel.h", "--name", "lib2",
+            check=True)
+    result = run_cli("final", raw["trio_app"], trio_libs["trio"], trio_libs["counters"],
+                     "-o", out / "app.bpf.o", "--skel", out / "app.skel.h", "--name", "app",
+                     "--lib", trio_libs["trio"], "--lib-name", "lib",
+                     "--harness", out / "app.test.c", "--test", out / "lib_test.c",
+                     "--lib", trio_libs["counters"], "--lib-name", "lib2",
+                     "--harness", out / "app.test.c", "--test", out / "lib2_test.c")
+    assert result.returncode == 0, result.stderr
+    source = (out / "app.test.c").read_text()
+    assert source.count('#include "app.skel.h"') == 1, source
+
+    def program(name: str, *sources: Path) -> Path:
+        exe = tmp_path / name
+        built = subprocess.run(["gcc", f"-I{out}", "-Wall", "-Wextra", "-Werror",
+                                *map(str, sources), "-o", str(exe), "-lbpf"],
+                               capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        return exe
+
+    both = program("both", out / "app.test.c", out / "lib_test.c", out / "lib2_test.c")
+    listed = subprocess.run([str(both), "-l"], capture_output=True, text=True)
+    assert listed.stdout.split("\n")[:6] == ["# library: lib", "pair", "first",
+                                             "# library: lib2", "pair", "first"], listed.stdout
+    unknown = subprocess.run([str(both), "--lib", "nosuch"], capture_output=True, text=True)
+    assert unknown.returncode == 2 and "no library nosuch" in unknown.stderr, unknown
+    assert "lib lib2" in unknown.stderr, unknown.stderr  # what it does test
+
+    # Each library as its own harness (bpfsubskel harness) tests it: the same lines.
+    for name, test in (("lib", out / "lib_test.c"), ("lib2", out / "lib2_test.c")):
+        run_cli("harness", trio_libs["trio" if name == "lib" else "counters"],
+                out / "app.bpf.o", "-o", out / f"{name}_only.test.c", "--lib-name", name,
+                "--final-name", "app", "--final-header", "app.skel.h", check=True)
+        alone = subprocess.run([str(program(f"{name}_only", out / f"{name}_only.test.c",
+                                            test))], capture_output=True, text=True)
+        selected = subprocess.run([str(both), "--lib", name], capture_output=True, text=True)
+        assert selected.returncode == alone.returncode == 0, selected.stdout + alone.stdout
+        assert selected.stdout == alone.stdout
+        assert "#2 first:OK" in selected.stdout, selected.stdout
+    everything = subprocess.run([str(both)], capture_output=True, text=True)
+    assert everything.returncode == 0, everything.stdout
+    assert everything.stdout.count("# library:") == 2, everything.stdout
+    assert "#4 first:OK" in everything.stdout, everything.stdout
+
+
 def test_final_prelude_per_library(raw: dict[str, Path], trio_libs: dict[str, Path],
                                    tmp_path: Path) -> None:
     """--prelude in a --lib group: that harness only, as `harness --prelude` writes it."""
