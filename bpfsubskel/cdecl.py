@@ -35,6 +35,8 @@ _PAD_TYPES = (("long", 64), ("int", 32), ("short", 16), ("char", 8))
 # than exponential blow-ups (anonymous structs nesting many times) or gigabytes of padding
 # (a struct claiming to be 2 GiB) would produce.
 MAX_DECL_TEXT = 16 << 20
+# Stands for the declared name in decl_named's remembered text: no printed name has a NUL.
+_NAME_PLACEHOLDER = "\0"
 # The pointer `decl(..., pointer=True)` adds around a type; no BTF record has id -1.
 _POINTER = BtfType(-1, Kind.PTR, "", False, 0)
 
@@ -56,6 +58,9 @@ class DeclPrinter:
         self._depth = 0
         self._budget = MAX_DECL_TEXT
         self._checked: set[int] = set()  # types whose printed names passed the gate
+        # decl_named: the text around the name, per (type, level), for declarations
+        # that print no inline struct or enum
+        self._around_name: dict[tuple[int, int], tuple[str, str]] = {}
 
     def _spend(self, chars: int) -> None:
         self._budget -= chars
@@ -103,6 +108,23 @@ class DeclPrinter:
             return "".join(out)
         finally:
             self._depth -= 1
+
+    def decl_named(self, type_id: int, name: str, level: int = 0) -> str:
+        """`decl(type_id, name, level)` for a non-empty `name`, remembered per type.
+
+        Thousands of globals share a handful of types. Only declarations that print no
+        inline struct or enum are remembered: those count against the printer's budget
+        every time they are printed, as they would be without this.
+        """
+        around = self._around_name.get((type_id, level))
+        if around is None:
+            budget = self._budget
+            text = self.decl(type_id, _NAME_PLACEHOLDER, level)
+            if self._budget != budget:
+                return text.replace(_NAME_PLACEHOLDER, name)
+            before, _, after = text.partition(_NAME_PLACEHOLDER)
+            around = self._around_name[(type_id, level)] = (before, after)
+        return around[0] + name + around[1]
 
     # -- libbpf btf_dump_emit_type_decl ---------------------------------------------------
 

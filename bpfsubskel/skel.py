@@ -113,7 +113,7 @@ def _layout(obj: BpfObject, m: Map) -> list[str]:
                 pads += 1
             members.append(f"char __pad{pads}[{var.offset - offset}]")
             pads += 1
-        members.append(printer.decl(var.type_id, var.name, 2))
+        members.append(printer.decl_named(var.type_id, var.name, 2))
         offset = var.offset + var.size
     return members
 
