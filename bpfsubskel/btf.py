@@ -61,7 +61,23 @@ INT_BOOL = 4
 _KIND_BY_NUMBER = {k.value: k for k in Kind if k != Kind.UNKN}
 LINKAGE_BY_NUMBER = {k.value: k for k in Linkage}
 
+# `Kind.X` is a slow lookup on Python 3.11 (~70 ns: EnumType.__getattr__ routes every
+# class attribute access through a Python-level hook), so the loops below that run per
+# type record use these module constants and kind sets instead.
+_INT, _PTR, _ARRAY, _STRUCT, _UNION, _ENUM, _TYPEDEF, _FUNC, _FUNC_PROTO, _VAR, _DATASEC, \
+    _FLOAT, _DECL_TAG, _ENUM64 = (
+        Kind.INT, Kind.PTR, Kind.ARRAY, Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.TYPEDEF,
+        Kind.FUNC, Kind.FUNC_PROTO, Kind.VAR, Kind.DATASEC, Kind.FLOAT, Kind.DECL_TAG,
+        Kind.ENUM64)
+# Kinds whose `size` is their size in bytes (btf__resolve_size stops at them).
+_SIZED_KINDS = frozenset({_INT, _STRUCT, _UNION, _ENUM, _ENUM64, _DATASEC, _FLOAT})
+_SCALAR_KINDS = frozenset({_INT, _ENUM, _ENUM64, _FLOAT})
+_VAR_OR_FUNC = frozenset({_VAR, _FUNC})
+
 MODIFIERS = frozenset({Kind.VOLATILE, Kind.CONST, Kind.RESTRICT, Kind.TYPE_TAG})
+# What resolve_size and skip_modifiers(typedefs=True) look through.
+_SIZE_TRANSPARENT = MODIFIERS | {_TYPEDEF, _VAR}
+_MODIFIERS_AND_TYPEDEF = MODIFIERS | {_TYPEDEF}
 # Kinds whose `size_or_type` word is a type id.
 REFERENCE_KINDS = frozenset(
     {
@@ -157,13 +173,14 @@ class Btf:
         return len(self.types)
 
     def datasecs(self) -> dict[str, BtfType]:
-        return {t.name: t for t in self.types if t.kind == Kind.DATASEC}
+        return {t.name: t for t in self.types if t.kind is _DATASEC}
 
     def skip_modifiers(self, type_id: int, *, typedefs: bool = False) -> BtfType:
         """The first type under CONST/VOLATILE/RESTRICT/TYPE_TAG (and TYPEDEF if asked)."""
         t = self.types[type_id]
+        skipped = _MODIFIERS_AND_TYPEDEF if typedefs else MODIFIERS
         for _ in range(MAX_RESOLVE_DEPTH):
-            if t.kind in MODIFIERS or (typedefs and t.kind == Kind.TYPEDEF):
+            if t.kind in skipped:
                 t = self.types[t.type]
             else:
                 return t
@@ -174,14 +191,14 @@ class Btf:
         nelems = 1
         t = self.types[type_id]
         for _ in range(MAX_RESOLVE_DEPTH):
-            if t.kind in (Kind.INT, Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64,
-                          Kind.DATASEC, Kind.FLOAT):
+            kind = t.kind
+            if kind in _SIZED_KINDS:
                 return nelems * t.size
-            if t.kind == Kind.PTR:
+            if kind is _PTR:
                 return nelems * self.ptr_size
-            if t.kind in MODIFIERS or t.kind in (Kind.TYPEDEF, Kind.VAR):
+            if kind in _SIZE_TRANSPARENT:
                 t = self.types[t.type]
-            elif t.kind == Kind.ARRAY:
+            elif kind is _ARRAY:
                 nelems *= t.nelems
                 t = self.types[t.elem_type]
             else:
@@ -200,15 +217,15 @@ class Btf:
             raise CorruptData(f"BTF type [{type_id}]: type chain loops or is too deep")
         t = self.types[type_id]
         kind = t.kind
-        if kind in (Kind.INT, Kind.ENUM, Kind.ENUM64, Kind.FLOAT):
+        if kind in _SCALAR_KINDS:
             return min(self.ptr_size, t.size)
-        if kind == Kind.PTR:
+        if kind is _PTR:
             return self.ptr_size
-        if kind in MODIFIERS or kind == Kind.TYPEDEF:
+        if kind in _MODIFIERS_AND_TYPEDEF:
             return self.align_of(t.type, _depth + 1)
-        if kind == Kind.ARRAY:
+        if kind is _ARRAY:
             return self.align_of(t.elem_type, _depth + 1)
-        if kind in (Kind.STRUCT, Kind.UNION):
+        if kind is _STRUCT or kind is _UNION:
             max_align = 1
             for m in t.members:
                 align = self.align_of(m.type, _depth + 1)
@@ -222,7 +239,7 @@ class Btf:
 def _pointer_size(types: list[BtfType]) -> int:
     """libbpf guesses pointer size from a `long` in BTF; BPF is 64-bit anyway."""
     for t in types:
-        if t.kind == Kind.INT and t.name in ("long", "long int", "unsigned long",
+        if t.kind is _INT and t.name in ("long", "long int", "unsigned long",
                                              "long unsigned int"):
             return t.size
     return 8
@@ -303,7 +320,9 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
                 max_ref = size_or_type
         else:
             t.size = size_or_type
-        if kind == Kind.INT:
+        if kind is _VAR:  # first: most records of a big object are variables
+            (t.linkage,) = u32.unpack_from(data, pos)
+        elif kind is _INT:
             (word,) = u32.unpack_from(data, pos)
             t.int_encoding = (word >> 24) & 0x0F
             t.int_offset = (word >> 16) & 0xFF
@@ -312,15 +331,13 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
             if t.size not in _INT_SIZES or t.int_offset + t.int_bits > 8 * t.size:
                 raise CorruptData(f"BTF INT [{t.id}] has an invalid size ({t.size} bytes, "
                                   f"{t.int_bits} bits at bit {t.int_offset})")
-        elif kind == Kind.FLOAT:
+        elif kind is _FLOAT:
             if t.size not in _FLOAT_SIZES:
                 raise CorruptData(f"BTF FLOAT [{t.id}] has an invalid size ({t.size} bytes)")
-        elif kind in (Kind.ENUM, Kind.ENUM64) and t.size not in _ENUM_SIZES:
-            raise CorruptData(f"BTF {kind.name} [{t.id}] has an invalid size ({t.size} bytes)")
-        if kind == Kind.ARRAY:
+        elif kind is _ARRAY:
             t.elem_type, t.index_type, t.nelems = u32x3.unpack_from(data, pos)
             max_ref = max(max_ref, t.elem_type, t.index_type)
-        elif kind in (Kind.STRUCT, Kind.UNION):
+        elif kind is _STRUCT or kind is _UNION:
             members = []
             for off in range(pos, pos + extra, 12):
                 m_name, m_type, m_off = u32x3.unpack_from(data, off)
@@ -330,13 +347,19 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
                     members.append(Member(name_at(m_name), m_type, m_off, 0))
             t.members = tuple(members)
             max_ref = max(max_ref, *(m.type for m in members)) if members else max_ref
-        elif kind == Kind.ENUM:
+        elif kind is _ENUM:
+            if t.size not in _ENUM_SIZES:
+                raise CorruptData(f"BTF {kind.name} [{t.id}] has an invalid size ({t.size} "
+                                  "bytes)")
             fmt = i32x2 if t.kflag else u32x2
             t.enumerators = tuple(
                 Enumerator(name_at(n), v)
                 for n, v in (fmt.unpack_from(data, off) for off in range(pos, pos + extra, 8))
             )
-        elif kind == Kind.ENUM64:
+        elif kind is _ENUM64:
+            if t.size not in _ENUM_SIZES:
+                raise CorruptData(f"BTF {kind.name} [{t.id}] has an invalid size ({t.size} "
+                                  "bytes)")
             values = []
             for off in range(pos, pos + extra, 12):
                 n, lo, hi = u32x3.unpack_from(data, off)
@@ -345,22 +368,20 @@ def _parse_types(data: bytes, start: int, length: int, strings: bytes, bo: str
                     value -= 1 << 64
                 values.append(Enumerator(name_at(n), value))
             t.enumerators = tuple(values)
-        elif kind == Kind.FUNC_PROTO:
+        elif kind is _FUNC_PROTO:
             t.params = tuple(
                 Param(name_at(n), p)
                 for n, p in (u32x2.unpack_from(data, off) for off in range(pos, pos + extra, 8))
             )
             max_ref = max(max_ref, *(p.type for p in t.params)) if t.params else max_ref
-        elif kind == Kind.VAR:
-            (t.linkage,) = u32.unpack_from(data, pos)
-        elif kind == Kind.FUNC:
+        elif kind is _FUNC:
             t.linkage = vlen
-        elif kind == Kind.DATASEC:
+        elif kind is _DATASEC:
             t.secinfos = tuple(
                 VarSecinfo(*u32x3.unpack_from(data, off)) for off in range(pos, pos + extra, 12)
             )
             max_ref = max(max_ref, *(i.type for i in t.secinfos)) if t.secinfos else max_ref
-        elif kind == Kind.DECL_TAG:
+        elif kind is _DECL_TAG:
             (t.component_idx,) = struct.unpack_from(bo + "i", data, pos)
         pos += extra
         types.append(t)
@@ -386,7 +407,7 @@ def _check_references(types: list[BtfType], max_ref: int) -> None:
     if max_ref < count:  # the common case: only the kind constraints are left to check
         for t in types:
             kind = t.kind
-            if kind == Kind.DATASEC or kind == Kind.FUNC or kind == Kind.INT:
+            if kind is _DATASEC or kind is _FUNC or kind is _INT:
                 _check_kind_constraints(t, types)
         return
 
@@ -417,7 +438,7 @@ def _check_kind_constraints(t: BtfType, types: list[BtfType]) -> None:
     kind = t.kind
     if kind == Kind.DATASEC:
         for s in t.secinfos:
-            if types[s.type].kind not in (Kind.VAR, Kind.FUNC):
+            if types[s.type].kind not in _VAR_OR_FUNC:
                 raise CorruptData(f"BTF DATASEC '{t.name}' lists a {types[s.type].kind.name}")
     elif kind == Kind.FUNC and types[t.type].kind != Kind.FUNC_PROTO:
         raise CorruptData(f"BTF FUNC '{t.name}' does not point to a FUNC_PROTO")

@@ -24,6 +24,13 @@ from .btf import MAX_RESOLVE_DEPTH, MODIFIERS, Btf, BtfType, Kind
 from .errors import CorruptData
 from .names import base_type_problem, c_identifier, c_string_body, comment_text, quoted
 
+# `Kind.X` is a slow lookup on Python 3.11 (see btf.py); the printer runs per type and
+# member, so it uses these.
+(_ARRAY, _CONST, _ENUM, _ENUM64, _FLOAT, _FUNC_PROTO, _FWD, _INT, _PTR, _RESTRICT, _STRUCT,
+ _TYPEDEF, _TYPE_TAG, _UNION, _VOLATILE) = (
+    Kind.ARRAY, Kind.CONST, Kind.ENUM, Kind.ENUM64, Kind.FLOAT, Kind.FUNC_PROTO, Kind.FWD,
+    Kind.INT, Kind.PTR, Kind.RESTRICT, Kind.STRUCT, Kind.TYPEDEF, Kind.TYPE_TAG, Kind.UNION,
+    Kind.VOLATILE)
 _INT_FOR_SIZE = {1: "char", 2: "short", 4: "int", 8: "long long"}
 _CHAIN_KINDS = frozenset({Kind.PTR, Kind.FUNC_PROTO, Kind.ARRAY}) | MODIFIERS
 _BASE_KINDS = frozenset(
@@ -35,6 +42,8 @@ _PAD_TYPES = (("long", 64), ("int", 32), ("short", 16), ("char", 8))
 # than exponential blow-ups (anonymous structs nesting many times) or gigabytes of padding
 # (a struct claiming to be 2 GiB) would produce.
 MAX_DECL_TEXT = 16 << 20
+# Stands for the declared name in decl_named's remembered text: no printed name has a NUL.
+_NAME_PLACEHOLDER = "\0"
 # The pointer `decl(..., pointer=True)` adds around a type; no BTF record has id -1.
 _POINTER = BtfType(-1, Kind.PTR, "", False, 0)
 
@@ -56,6 +65,9 @@ class DeclPrinter:
         self._depth = 0
         self._budget = MAX_DECL_TEXT
         self._checked: set[int] = set()  # types whose printed names passed the gate
+        # decl_named: the text around the name, per (type, level), for declarations
+        # that print no inline struct or enum
+        self._around_name: dict[tuple[int, int], tuple[str, str]] = {}
 
     def _spend(self, chars: int) -> None:
         self._budget -= chars
@@ -66,11 +78,11 @@ class DeclPrinter:
     def _type_name(self, t: BtfType) -> str:
         """The name of a named type, as printed: checked once per type."""
         if t.id not in self._checked:
-            if t.kind in (Kind.INT, Kind.FLOAT):
+            if t.kind in (_INT, _FLOAT):
                 problem = base_type_problem(t.name)
                 if problem:
                     raise CorruptData(f"BTF {t.kind.name} [{t.id}] {quoted(t.name)} {problem}")
-            elif t.kind == Kind.TYPEDEF and t.name == "bool" and self._is_bool(t):
+            elif t.kind == _TYPEDEF and t.name == "bool" and self._is_bool(t):
                 pass  # vmlinux.h's `typedef _Bool bool`: the headers include <stdbool.h>
             else:
                 c_identifier(t.name, f"BTF {t.kind.name.lower()} [{t.id}] name",
@@ -80,7 +92,7 @@ class DeclPrinter:
 
     def _is_bool(self, t: BtfType) -> bool:
         target = self.btf.skip_modifiers(t.type, typedefs=True)
-        return target.kind == Kind.INT and target.name == "_Bool"
+        return target.kind == _INT and target.name == "_Bool"
 
     def decl(self, type_id: int, name: str = "", level: int = 0, *, pointer: bool = False
              ) -> str:
@@ -104,6 +116,23 @@ class DeclPrinter:
         finally:
             self._depth -= 1
 
+    def decl_named(self, type_id: int, name: str, level: int = 0) -> str:
+        """`decl(type_id, name, level)` for a non-empty `name`, remembered per type.
+
+        Thousands of globals share a handful of types. Only declarations that print no
+        inline struct or enum are remembered: those count against the printer's budget
+        every time they are printed, as they would be without this.
+        """
+        around = self._around_name.get((type_id, level))
+        if around is None:
+            budget = self._budget
+            text = self.decl(type_id, _NAME_PLACEHOLDER, level)
+            if self._budget != budget:
+                return text.replace(_NAME_PLACEHOLDER, name)
+            before, _, after = text.partition(_NAME_PLACEHOLDER)
+            around = self._around_name[(type_id, level)] = (before, after)
+        return around[0] + name + around[1]
+
     # -- libbpf btf_dump_emit_type_decl ---------------------------------------------------
 
     def _decl_stack(self, type_id: int) -> list[BtfType]:
@@ -117,7 +146,7 @@ class DeclPrinter:
                 stack.append(t)
             if kind in _BASE_KINDS:
                 return stack
-            if kind == Kind.ARRAY:
+            if kind == _ARRAY:
                 type_id = t.elem_type
             elif kind in _CHAIN_KINDS:
                 type_id = t.type
@@ -129,11 +158,11 @@ class DeclPrinter:
         """Modifiers right above a base type print prefix-style: `const volatile int`."""
         while stack:
             kind = stack[-1].kind
-            if kind == Kind.VOLATILE:
+            if kind == _VOLATILE:
                 out.append("volatile ")
-            elif kind == Kind.CONST:
+            elif kind == _CONST:
                 out.append("const ")
-            elif kind == Kind.RESTRICT:
+            elif kind == _RESTRICT:
                 out.append("restrict ")
             else:
                 return
@@ -151,41 +180,41 @@ class DeclPrinter:
             if t.id == 0:
                 self._emit_mods(stack, out)
                 out.append("void")
-            elif kind in (Kind.INT, Kind.FLOAT):
+            elif kind in (_INT, _FLOAT):
                 self._emit_mods(stack, out)
                 out.append(self._int_name(self._type_name(t)))
-            elif kind in (Kind.STRUCT, Kind.UNION):
+            elif kind in (_STRUCT, _UNION):
                 self._emit_mods(stack, out)
-                keyword = "struct" if kind == Kind.STRUCT else "union"
+                keyword = "struct" if kind == _STRUCT else "union"
                 out.append(self.struct_def(t, level) if not t.name
                            else f"{keyword} {self.type_name(t)}")
-            elif kind in (Kind.ENUM, Kind.ENUM64):
+            elif kind in (_ENUM, _ENUM64):
                 self._emit_mods(stack, out)
                 out.append(self._anon_enum(t, level) if not t.name else f"enum {self.type_name(t)}")
-            elif kind == Kind.FWD:
+            elif kind == _FWD:
                 self._emit_mods(stack, out)
                 out.append(f"{'union' if t.kflag else 'struct'} {self.type_name(t)}")
-            elif kind == Kind.TYPEDEF:
+            elif kind == _TYPEDEF:
                 self._emit_mods(stack, out)
                 out.append(self.ident_name(t))
-            elif kind == Kind.PTR:
+            elif kind == _PTR:
                 out.append("*" if last_was_ptr else " *")
-            elif kind == Kind.VOLATILE:
+            elif kind == _VOLATILE:
                 out.append(" volatile")
-            elif kind == Kind.CONST:
+            elif kind == _CONST:
                 out.append(" const")
-            elif kind == Kind.RESTRICT:
+            elif kind == _RESTRICT:
                 out.append(" restrict")
-            elif kind == Kind.TYPE_TAG:
+            elif kind == _TYPE_TAG:
                 self._emit_mods(stack, out)
                 out.append(self._type_tag(t))
-            elif kind == Kind.ARRAY:
+            elif kind == _ARRAY:
                 self._drop_mods(stack)
                 if not stack:
                     out.append(_name(name, last_was_ptr))
                     out.append(f"[{t.nelems}]")
                     return
-                multidim = stack[-1].kind == Kind.ARRAY
+                multidim = stack[-1].kind == _ARRAY
                 if name and not last_was_ptr:
                     out.append(" ")
                 if not multidim:
@@ -195,7 +224,7 @@ class DeclPrinter:
                     out.append(")")
                 out.append(f"[{t.nelems}]")
                 return
-            elif kind == Kind.FUNC_PROTO:
+            elif kind == _FUNC_PROTO:
                 self._drop_mods(stack)
                 if stack:
                     out.append(" (")
@@ -205,7 +234,7 @@ class DeclPrinter:
                     out.append(_name(name, last_was_ptr))
                 out.append(self._params(t, level))
                 return
-            last_was_ptr = kind == Kind.PTR
+            last_was_ptr = kind == _PTR
         out.append(_name(name, last_was_ptr))
 
     def _params(self, proto: BtfType, level: int) -> str:
@@ -254,7 +283,7 @@ class DeclPrinter:
 
     def struct_def(self, t: BtfType, level: int) -> str:
         btf = self.btf
-        is_struct = t.kind == Kind.STRUCT
+        is_struct = t.kind == _STRUCT
         packed = is_struct and self._is_packed(t)
         out = [("struct" if is_struct else "union") + (f" {self.type_name(t)}" if t.name else "")
                + " {"]
@@ -299,7 +328,7 @@ class DeclPrinter:
 
     def _is_anonymous_aggregate(self, type_id: int) -> bool:
         t = self.btf.skip_modifiers(type_id)
-        return t.kind in (Kind.STRUCT, Kind.UNION) and not t.name
+        return t.kind in (_STRUCT, _UNION) and not t.name
 
     def _is_packed(self, t: BtfType) -> bool:
         max_align = 1

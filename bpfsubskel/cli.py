@@ -104,7 +104,8 @@ def add_header_arguments(parser: argparse.ArgumentParser, *, input_metavar: str,
     parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
-def generate_header(args: argparse.Namespace, generate: Callable[[Any, str], str]) -> int:
+def generate_header(args: argparse.Namespace,
+                    generate: Callable[[Any, str], str | bytes]) -> int:
     """The whole of `subskel` and `skel`: name, model, render, write."""
     from .errors import reading
 

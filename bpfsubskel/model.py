@@ -33,6 +33,14 @@ ARENA_SEC = ".addr_space.1"
 ARENA_IDENT = "arena"  # the data-section member of the arena map's globals (bpftool's)
 BPF_MAP_TYPE_ARENA = 33
 
+# `Kind.X` and `Linkage.X` are slow lookups on Python 3.11 (see btf.py): what runs per
+# variable or per type uses these.
+_VAR, _ARRAY = Kind.VAR, Kind.ARRAY
+_VAR_OR_FUNC = frozenset({Kind.VAR, Kind.FUNC})
+_STATIC, _GLOBAL, _EXTERN = Linkage.STATIC, Linkage.GLOBAL, Linkage.EXTERN
+_POINTER_OR_ARRAY = frozenset({Kind.PTR, Kind.ARRAY})
+_STRUCT_OR_UNION = frozenset({Kind.STRUCT, Kind.UNION})
+
 
 class MapKind(enum.Enum):
     BTF = "btf"  # defined in SEC(".maps")
@@ -396,16 +404,16 @@ class _Builder:
         result = []
         for info in datasec.secinfos:
             var_type = self.btf[info.type]
-            if var_type.kind != Kind.VAR:
+            if var_type.kind is not _VAR:
                 raise CorruptData(f"BTF DATASEC '{sec.name}' lists a non-variable")
             linkage = LINKAGE_BY_NUMBER.get(var_type.linkage)
             if linkage is None:
                 raise CorruptData(f"variable '{var_type.name}' has invalid linkage")
-            if linkage == Linkage.EXTERN:
+            if linkage is _EXTERN:
                 continue  # an extern placed in a section: defined elsewhere, listed as such
             offset = info.offset
             weak = False
-            if linkage == Linkage.GLOBAL:
+            if linkage is _GLOBAL:
                 sym = self.global_objects.get(var_type.name)
                 if sym is None:
                     raise CorruptData(
@@ -425,7 +433,7 @@ class _Builder:
                     self.warnings.append(self._offset_warning(var_type.name, sec, info.offset,
                                                               sym.value))
                 if sym.visibility in (E.STV_HIDDEN, E.STV_INTERNAL):
-                    linkage = Linkage.STATIC
+                    linkage = _STATIC
             if offset + info.size > sec.size:
                 raise CorruptData(
                     f"variable {quoted(var_type.name)} lies outside section {quoted(sec.name)}"
@@ -436,7 +444,7 @@ class _Builder:
                     f"larger than the {info.size} bytes it has")
             # The offset libbpf uses: a linked DATASEC's as is; in raw clang output libbpf
             # sets globals (hidden ones too) from their symbols and leaves statics alone.
-            global_in_btf = var_type.linkage == Linkage.GLOBAL
+            global_in_btf = var_type.linkage == _GLOBAL
             btf_offset = info.offset if linked or not global_in_btf else offset
             result.append(Var(var_type.name, var_type.type, offset, info.size, linkage,
                               btf_offset, weak))
@@ -512,6 +520,7 @@ class _Builder:
 
     def _check_idents(self, maps: list[Map]) -> None:
         seen: dict[str, Map] = {}
+        checked_types: set[int] = set()  # thousands of variables share a few types
         for m in maps:
             if m.kind in (MapKind.BTF, MapKind.STRUCT_OPS):
                 problem = identifier_problem(m.ident)
@@ -528,6 +537,8 @@ class _Builder:
                 problem = identifier_problem(v.name)
                 if problem:
                     raise CorruptData(f"variable name '{v.name}' {problem}")
+                if v.type_id in checked_types:
+                    continue
                 for member in _inline_member_names(self.btf, v.type_id):
                     problem = identifier_problem(member)
                     if problem:
@@ -536,6 +547,7 @@ class _Builder:
                             f"member named '{member}', which {problem}; give the type a name "
                             "or rename the member"
                         )
+                checked_types.add(v.type_id)
 
     # -- programs and externs -----------------------------------------------------------
 
@@ -576,7 +588,7 @@ class _Builder:
         """
         first: dict[str, BtfType] = {}
         for t in self.btf.types:
-            if t.kind in (Kind.VAR, Kind.FUNC) and t.name not in first:
+            if t.kind in _VAR_OR_FUNC and t.name not in first:
                 first[t.name] = t
         error = None
         for sym in self.elf.symbols:
@@ -609,8 +621,7 @@ class _Builder:
         names = {
             t.name
             for t in self.btf.types
-            if t.kind in (Kind.VAR, Kind.FUNC) and t.linkage == Linkage.EXTERN
-            and t.name not in bound
+            if t.kind in _VAR_OR_FUNC and t.linkage == _EXTERN and t.name not in bound
         }
         return sorted(names)
 
@@ -629,10 +640,10 @@ def _inline_member_names(btf: Btf, type_id: int) -> Iterator[str]:
     while pending:
         t = btf.skip_modifiers(pending.pop())
         for _ in range(MAX_RESOLVE_DEPTH):
-            if t.kind not in (Kind.PTR, Kind.ARRAY):
+            if t.kind not in _POINTER_OR_ARRAY:
                 break
-            t = btf.skip_modifiers(t.elem_type if t.kind == Kind.ARRAY else t.type)
-        if t.kind in (Kind.STRUCT, Kind.UNION) and not t.name and t.id not in seen:
+            t = btf.skip_modifiers(t.elem_type if t.kind is _ARRAY else t.type)
+        if t.kind in _STRUCT_OR_UNION and not t.name and t.id not in seen:
             seen.add(t.id)
             for m in t.members:
                 if m.name:

@@ -92,6 +92,9 @@ def default_object_name(path: str) -> str:
 
 def identifier_problem(name: str) -> str | None:
     """Why `name` cannot be used as a C identifier, or None if it can."""
+    if name[:1] != "_" and _IDENT.match(name) and name not in RESERVED_WORDS \
+            and name not in PREDEFINED_MACROS:
+        return None  # the common case, in short: every reserved prefix and spelling has '_'
     if not name:
         return "is empty"
     if name in RESERVED_WORDS:

@@ -82,7 +82,7 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
         "struct_ops": struct_ops,
         "sections": sections,
         "asserts": asserts,
-        "elf_string": _c_string_body(obj.data),
+        "elf_string": _ELF_PLACEHOLDER,  # generate_bytes puts the object there
     }
 
 
@@ -113,28 +113,77 @@ def _layout(obj: BpfObject, m: Map) -> list[str]:
                 pads += 1
             members.append(f"char __pad{pads}[{var.offset - offset}]")
             pads += 1
-        members.append(printer.decl(var.type_id, var.name, 2))
+        members.append(printer.decl_named(var.type_id, var.name, 2))
         offset = var.offset + var.size
     return members
 
 
 def _c_string_body(data: bytes) -> str:
-    """The bytes as C string-literal text: `\\xHH` escapes, `\\0` for zeros, 19 per line.
+    """The bytes as C string-literal text: `\\xHH` escapes, `\\0` for zeros, 19 per line."""
+    return b"".join(_c_string_chunks(data)).decode("ascii")
 
-    Built with bytes.hex() and str.replace (C speed): every `\\xHH` token is 4 characters
-    before zeros are shortened, so lines can be cut at fixed positions; `\\x00` can only
-    match a whole token because hex digits never contain a backslash.
+
+# The escape of each byte, built at C speed: bytes.translate gives every byte's four
+# characters (`\\` and these three), a zero byte `\\0` and two _DROP characters, which
+# one more translate deletes.
+_DROP = 0xFF  # never part of the text: only `\\`, `x`, hex digits and newlines are
+_DIGITS = b"0123456789abcdef"
+_MARK = bytes(ord("x") if b else ord("0") for b in range(256))
+_HIGH = bytes(_DIGITS[b >> 4] if b else _DROP for b in range(256))
+_LOW = bytes(_DIGITS[b & 15] if b else _DROP for b in range(256))
+# Lines per block: each block's text is built in one buffer, small enough to be reused
+# (a whole multi-MiB object at once costs more in fresh memory than in the work itself).
+_LINES_PER_BLOCK = 2048
+
+
+def _c_string_chunks(data: bytes) -> list[bytes]:
+    """`_c_string_body` as ASCII bytes, in pieces to be joined.
+
+    Every byte is a 4-character token (`\\xHH`; `\\0` and two dropped characters for a
+    zero), so a block of whole lines has a fixed layout: each token position of a line is
+    a strided slice of the block, filled by one slice assignment. Lines end with a
+    backslash-newline, except the last.
     """
-    if not data:
-        return ""
-    escaped = "\\x" + data.hex(":").replace(":", "\\x")
-    width = 4 * _BYTES_PER_LINE
-    lines = [escaped[i : i + width] for i in range(0, len(escaped), width)]
-    return "\\\n".join(lines).replace("\\x00", "\\0")
+    per_line = _BYTES_PER_LINE
+    width = 4 * per_line + 2  # a line's tokens and its backslash-newline
+    block = per_line * _LINES_PER_BLOCK
+    chunks = []
+    for start in range(0, len(data), block):
+        part = data[start : start + block]
+        lines = -(-len(part) // per_line)
+        padding = bytes(lines * per_line - len(part))
+        mark = part.translate(_MARK) + padding
+        high = part.translate(_HIGH) + padding
+        low = part.translate(_LOW) + padding
+        out = bytearray(lines * width)
+        backslashes = b"\\" * lines
+        for i in range(per_line):
+            out[4 * i :: width] = backslashes
+            out[4 * i + 1 :: width] = mark[i::per_line]
+            out[4 * i + 2 :: width] = high[i::per_line]
+            out[4 * i + 3 :: width] = low[i::per_line]
+        out[width - 2 :: width] = backslashes
+        out[width - 1 :: width] = b"\n" * lines
+        if start + block >= len(data):  # the last line: its tokens only
+            del out[4 * len(part) + 2 * (lines - 1) :]
+        chunks.append(out.translate(None, bytes((_DROP,))))
+    return chunks
 
 
 def generate(obj: BpfObject, name: str) -> str:
-    return render.render("skel.h.j2", **build_context(obj, name))
+    return generate_bytes(obj, name).decode()
+
+
+# Stands for the embedded object in the rendered template; no generated text has a NUL.
+_ELF_PLACEHOLDER = "\0elf\0"
+
+
+def generate_bytes(obj: BpfObject, name: str) -> bytes:
+    """The header as bytes, as written. The embedded object (most of a skeleton) goes
+    straight from `_c_string_chunks` into the output, never through a str."""
+    before, after = render.render("skel.h.j2", **build_context(obj, name)).split(
+        _ELF_PLACEHOLDER)
+    return b"".join([before.encode(), *_c_string_chunks(obj.data), after.encode()])
 
 
 def command(args: argparse.Namespace) -> int:
@@ -145,4 +194,4 @@ def command(args: argparse.Namespace) -> int:
 
         return lskel.command(args)
 
-    return generate_header(args, generate)
+    return generate_header(args, generate_bytes)

@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         output_metavar="X.subskel.h", what="subskeleton")
 
 
-class VarEntry(NamedTuple):
+class VarEntry(NamedTuple):  # the template unpacks it: field order matters
+    index: int
     name: str
     map_ident: str
 
@@ -62,7 +63,7 @@ def build_context(obj: BpfObject, name: str) -> dict[str, Any]:
         var_structs.append(
             {"ident": m.ident, "members": [members.member(m, v.type_id, v.name) for v in public]}
         )
-        var_list += [VarEntry(v.name, m.ident) for v in public]
+        var_list += [VarEntry(i, v.name, m.ident) for i, v in enumerate(public, len(var_list))]
     return {
         "name": name,
         "guard": f"__{name.upper()}_SUBSKEL_H__",
