@@ -151,7 +151,7 @@ def command(args: argparse.Namespace) -> int:
     refuse_unopenable(final, path)  # no skeleton, check or harness of it
     if args.skel:
         with reading(path):
-            outputs.append((args.skel, skel.generate(final, final_name)))
+            outputs.append((args.skel, skel.generate_bytes(final, final_name)))
     compatible = True
     stamps = []
     # One source per --harness path, testing every library that names it: written where
