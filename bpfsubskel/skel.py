@@ -170,10 +170,6 @@ def _c_string_chunks(data: bytes) -> list[bytes]:
     return chunks
 
 
-def generate(obj: BpfObject, name: str) -> str:
-    return generate_bytes(obj, name).decode()
-
-
 # Stands for the embedded object in the rendered template; no generated text has a NUL.
 _ELF_PLACEHOLDER = "\0elf\0"
 
