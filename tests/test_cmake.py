@@ -294,19 +294,26 @@ def test_sources_of_one_stem_get_their_own_objects(tmp_path: Path) -> None:
     assert objects == ["lib_v1_bpf.o", "lib_v2_bpf.o", "sub_lib_bpf.o"]
 
 
-def test_install_tree_serves_a_second_project(tmp_path: Path) -> None:
-    """INSTALL: `cmake --install` puts the BPF objects (lib/bpf) and the subskeleton and
-    skeleton headers (include); a second project compiles against the installed tree."""
+def sample_installing(tmp_path: Path, options: str) -> Path:
+    """The sample, its library's subskeleton and the syscalls skeleton given `options`
+    (INSTALL ...)."""
     source = copy_sample(tmp_path)
     text = (source / "CMakeLists.txt").read_text()
     text = text.replace("bpf_subskeleton(counters_subskel counters TESTS tests/counters_test.c",
-                        "bpf_subskeleton(counters_subskel counters INSTALL TESTS "
+                        f"bpf_subskeleton(counters_subskel counters {options} TESTS "
                         "tests/counters_test.c")
     text = text.replace("bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES counters "
                         "SKELETON", "bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES "
-                        "counters SKELETON INSTALL")
-    assert text.count("INSTALL") == 2, text
+                        f"counters SKELETON {options}")
+    assert text.count(options) == 2, text
     (source / "CMakeLists.txt").write_text(text)
+    return source
+
+
+def test_install_tree_serves_a_second_project(tmp_path: Path) -> None:
+    """INSTALL: `cmake --install` puts the BPF objects (lib/bpf) and the subskeleton and
+    skeleton headers (include); a second project compiles against the installed tree."""
+    source = sample_installing(tmp_path, "INSTALL")
     build_dir, prefix = tmp_path / "build", tmp_path / "prefix"
     configure(source, build_dir, "-G", "Ninja", f"-DCMAKE_INSTALL_PREFIX={prefix}",
               "-DCMAKE_INSTALL_LIBDIR=lib", "-DBPFSUBSKEL_KERNELS=")
@@ -364,18 +371,10 @@ def test_exported_targets_serve_a_project_without_bpfsubskel(tmp_path: Path,
     """INSTALL EXPORT <set> + bpfsubskel_install_export(<set>): a second project finds the
     installed <set>Config.cmake (CMAKE_PREFIX_PATH only, no bpfsubskel), links the
     exported targets and nothing else, and runs: the skeleton and the subskeleton open."""
-    source = copy_sample(tmp_path)
-    text = (source / "CMakeLists.txt").read_text()
-    text = text.replace("bpf_subskeleton(counters_subskel counters TESTS tests/counters_test.c",
-                        "bpf_subskeleton(counters_subskel counters INSTALL EXPORT counters "
-                        "TESTS tests/counters_test.c")
-    text = text.replace("bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES counters "
-                        "SKELETON", "bpf_object(syscalls SOURCES bpf/syscalls.bpf.c LIBRARIES "
-                        "counters SKELETON INSTALL EXPORT counters")
-    assert text.count("EXPORT counters") == 2, text
-    text += ("install(FILES include/counters_types.h DESTINATION include)\n"
-             "bpfsubskel_install_export(counters NAMESPACE bpfcounters::)\n")
-    (source / "CMakeLists.txt").write_text(text)
+    source = sample_installing(tmp_path, "INSTALL EXPORT counters")
+    with (source / "CMakeLists.txt").open("a") as cmake_lists:
+        cmake_lists.write("install(FILES include/counters_types.h DESTINATION include)\n"
+                          "bpfsubskel_install_export(counters NAMESPACE bpfcounters::)\n")
     build_dir, prefix = tmp_path / "build", tmp_path / "prefix"
     configure(source, build_dir, "-G", "Ninja", f"-DCMAKE_INSTALL_PREFIX={prefix}",
               "-DCMAKE_INSTALL_LIBDIR=lib", "-DBPFSUBSKEL_KERNELS=",
