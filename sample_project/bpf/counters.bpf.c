@@ -40,7 +40,7 @@ __attribute__((noinline)) int counters_record(__u32 size)
 	slot = next_slot++ % COUNTERS_RECENT_SLOTS; /* approximate under concurrency */
 	bpf_map_update_elem(&recent, &slot, &value, BPF_ANY);
 	last_event.size = size;
-	last_event.tgid = bpf_get_current_pid_tgid() >> 32;
+	last_event.slot = slot;
 	return 1;
 }
 

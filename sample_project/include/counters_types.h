@@ -8,7 +8,7 @@
 /* The last event counted. */
 struct counters_last {
 	__u32 size;
-	__u32 tgid;
+	__u32 slot;	/* where in `recent` it went */
 };
 
 #endif
