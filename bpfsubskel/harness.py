@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Optional
 from . import render
 from .errors import InputError, reading
 from .model import BpfObject, MapKind, refuse_subskeleton_problem, refuse_unopenable
-from .names import c_string_body, is_header_file_name, is_include_path
+from .names import c_string_body, is_header_file_name, is_include_path, names_clash
 
 HELP = "generate a test program checking a BPF library inside one final BPF object"
 DESCRIPTION = """\
@@ -149,6 +149,14 @@ def generate(libs: list[tuple[BpfObject, str]], final: BpfObject, final_path: st
     subskeletons, names distinct) inside the final object; `preludes` are included
     first, each once."""
     refuse_unopenable(final, final_path)  # its skeleton could not be generated either
+    names = [final_name, *(name for _, name in libs)]
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if names_clash(a, b):
+                raise InputError(final_path, f"'{a}' and '{b}' cannot be in one harness: "
+                                             "their headers' C names can collide (N and "
+                                             "N__..., or names differing only in case); give "
+                                             "one another --lib-name or --final-name")
     with reading(final_path):
         pairs = [pair_context(lib, final, name) for lib, name in sorted(libs, key=_by_name)]
         return render.render("harness.c.j2", final=final_name,

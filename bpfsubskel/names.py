@@ -178,6 +178,14 @@ _HEADER_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
 _INCLUDE_PATH = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*(/[A-Za-z0-9_+-][A-Za-z0-9_.+-]*)*\Z")
 
 
+def names_clash(a: str, b: str) -> bool:
+    """Whether the generated headers of two skeleton or subskeleton names can collide in one
+    translation unit: each defines `struct N`, `N__open`, `struct N__<section>`... and the
+    guard __N_SKEL_H__ or __N_SUBSKEL_H__ (N upper-cased), and a harness's user tests are
+    subskel_user_test_named__N__<test>; so N and N__anything, or N and n, may clash."""
+    return a.upper() == b.upper() or a.startswith(b + "__") or b.startswith(a + "__")
+
+
 def is_header_file_name(name: str) -> bool:
     """A plain file name: letters, digits, '.', '_', '-' (no directory)."""
     return bool(_HEADER_FILE.match(name))

@@ -190,6 +190,29 @@ def test_libraries_sharing_a_harness_get_one_program(raw: dict[str, Path],
     assert "#4 first:OK" in everything.stdout, everything.stdout
 
 
+@pytest.mark.parametrize("names", [("x", "x__data"), ("lib", "LIB"), ("app__bss", None)])
+def test_names_that_cannot_share_a_harness(raw: dict[str, Path], trio_libs: dict[str, Path],
+                                           tmp_path: Path, names: tuple[str, str | None]
+                                           ) -> None:
+    """Names whose generated C can collide in one harness (N and N__..., or differing
+    only in case; the final object's too): one clear error line, exit 2, nothing written."""
+    out = tmp_path / "out"
+    first, second = names
+    args: list[object] = ["final", raw["trio_app"], trio_libs["trio"], trio_libs["counters"],
+                          "-o", out / "app.bpf.o", "--skel", out / "app.skel.h", "--name",
+                          "app", "--lib", trio_libs["trio"], "--lib-name", first,
+                          "--harness", out / "app.test.c"]
+    if second:
+        args += ["--lib", trio_libs["counters"], "--lib-name", second,
+                 "--harness", out / "app.test.c"]
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    other = second or "app"
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert f"'{other}'" in result.stderr and f"'{first}'" in result.stderr, result.stderr
+    assert not (out / "app.test.c").exists() and not (out / "app.bpf.o").exists()
+
+
 def test_final_prelude_per_library(raw: dict[str, Path], trio_libs: dict[str, Path],
                                    tmp_path: Path) -> None:
     """--prelude in a --lib group: that harness only, as `harness --prelude` writes it."""

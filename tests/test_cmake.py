@@ -498,6 +498,32 @@ def needed_libraries(executable: Path) -> list[str]:
 
 
 @pytest.mark.usefixtures("load_permitted")
+@pytest.mark.parametrize("links", ["libbpf", "nothing"])
+def test_libbpf_target_made_before_bpfsubskel(tmp_path: Path, links: str) -> None:
+    """bpfsubskel::libbpf made before find_package(bpfsubskel) (by the project, or by an
+    installed package exporting bpfsubskel targets): the harnesses link it, or
+    pkg-config's libbpf when it links nothing, and are built and pass."""
+    source = copy_sample(tmp_path)
+    cmake_lists = source / "CMakeLists.txt"
+    predefined = "add_library(bpfsubskel::libbpf INTERFACE IMPORTED)\n"
+    if links == "libbpf":
+        predefined = ("find_package(PkgConfig REQUIRED)\n"
+                      "pkg_check_modules(MYBPF REQUIRED IMPORTED_TARGET libbpf)\n" + predefined +
+                      "target_link_libraries(bpfsubskel::libbpf INTERFACE PkgConfig::MYBPF)\n")
+    text = cmake_lists.read_text()
+    assert text.count("find_package(bpfsubskel CONFIG REQUIRED)") == 1
+    cmake_lists.write_text(text.replace("find_package(bpfsubskel CONFIG REQUIRED)",
+                                        predefined + "find_package(bpfsubskel CONFIG REQUIRED)"))
+    build_dir = tmp_path / "build"
+    out = configure(source, build_dir, "-G", "Ninja").stdout
+    assert "no harness test" not in out, out
+    # Linking nothing, the project's own programs need a libbpf it has not given them.
+    build(build_dir, *([] if links == "libbpf" else
+                       ["--target", "syscalls_harness", "packets_harness"]))
+    assert "100% tests passed, 0 tests failed out of 2" in ctest(build_dir)
+
+
+@pytest.mark.usefixtures("load_permitted")
 def test_static_libbpf(tmp_path: Path) -> None:
     """BPFSUBSKEL_LIBBPF=static: the subskeleton target, and so the harnesses, link
     libbpf.a and `pkg-config --static`'s libraries; they still pass."""
