@@ -137,6 +137,16 @@ def test_incremental_rebuilds(tmp_path: Path) -> None:
     assert ran("Generating packets.skel.h", steps)
     assert not any("subskel" in s or "counters.c" in s or "syscalls" in s for s in steps), steps
 
+    # The library's user test file: it recompiles and the harnesses relink; no BPF
+    # command runs (the generated harness sources do not name the tests).
+    user_test = source / "tests" / "counters_test.c"
+    user_test.write_text(user_test.read_text() + "/* edited */\n")
+    steps = build(build_dir)
+    assert len([s for s in steps if "counters_test.c" in s]) == 1, steps
+    assert sorted(s for s in steps if s.startswith("Linking C executable")) == [
+        "Linking C executable packets_harness", "Linking C executable syscalls_harness"], steps
+    assert not any("BPF" in s for s in steps), steps
+
     # Upgrading bpfsubskel (here: a newer template) regenerates the headers.
     from bpfsubskel.render import templates_dir
 

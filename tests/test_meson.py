@@ -193,6 +193,16 @@ def test_incremental_rebuilds(meson: Meson, tmp_path: Path) -> None:
         assert any(generated(s, name) for s in steps), (name, steps)
     assert not any("subskel" in s or "counters.c" in s or "syscalls" in s for s in steps), steps
 
+    # The library's user test file: it recompiles and the harnesses relink; no command of
+    # bpfsubskel runs (the generated harness sources do not name the tests).
+    user_test = source / "tests" / "counters_test.c"
+    user_test.write_text(user_test.read_text() + "/* edited */\n")
+    steps = ninja(build)
+    assert len([s for s in steps if "counters_test.c" in s]) == 1, steps
+    assert sorted(s for s in steps if s.startswith("Linking target")) == [
+        "Linking target packets_harness", "Linking target syscalls_harness"], steps
+    assert not any("custom command" in s for s in steps), steps
+
     # Upgrading bpfsubskel (here: a newer template in the Python that runs this Meson)
     # regenerates the headers.
     templates = subprocess.run([meson.python, "-m", "bpfsubskel", "--includedir"],
