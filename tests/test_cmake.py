@@ -253,6 +253,11 @@ def project(tmp_path: Path, body: str) -> Path:
     ("add_custom_target(plain)\nbpf_subskeleton(s plain)\n", [], "'plain' is not a BPF library"),
 ])
 def test_configure_errors(tmp_path: Path, body: str, args: list[str], message: str) -> None:
+    configure_fails(tmp_path, body, message, *args)
+
+
+def configure_fails(tmp_path: Path, body: str, message: str, *args: str) -> None:
+    """A project of `body` fails to configure, saying `message`."""
     result = configure(project(tmp_path, body), tmp_path / "build", *args, check=False)
     assert result.returncode != 0
     assert message in re.sub(r"\s+", " ", result.stderr), result.stderr
@@ -453,9 +458,7 @@ def test_exported_targets_serve_a_project_without_bpfsubskel(tmp_path: Path,
      "bpfsubskel_install_export(set): unknown arguments: NAMESPCE;x::"),
 ])
 def test_export_errors(tmp_path: Path, body: str, message: str) -> None:
-    result = configure(project(tmp_path, body), tmp_path / "build", check=False)
-    assert result.returncode != 0
-    assert message in re.sub(r"\s+", " ", result.stderr), result.stderr
+    configure_fails(tmp_path, body, message)
 
 
 def test_found_through_cmake_prefix_path(tmp_path: Path) -> None:
@@ -496,9 +499,7 @@ def test_libbpf_bootstrap_project_migrates_unchanged(tmp_path: Path) -> None:
      "SKELETON_HEADER '../x.h' is not a plain file name"),
 ])
 def test_skeleton_name_errors(tmp_path: Path, body: str, message: str) -> None:
-    result = configure(project(tmp_path, body), tmp_path / "build", check=False)
-    assert result.returncode != 0
-    assert message in re.sub(r"\s+", " ", result.stderr), result.stderr
+    configure_fails(tmp_path, body, message)
 
 
 def needed_libraries(executable: Path) -> list[str]:
