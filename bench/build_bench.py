@@ -42,6 +42,8 @@ import time
 from pathlib import Path
 from typing import NamedTuple, Optional
 
+from bench import multiarch_include  # bench/bench.py, beside this script
+
 TOOLS = ("cmake", "meson", "cmake-nt", "meson-nt", "hand")
 SHAPES = ((1, 2), (4, 8), (8, 16))
 
@@ -163,15 +165,6 @@ def hand_ninja(src: Path, libs: int, finals: int, clang: str, bpftool: str) -> s
 def write(path: Path, text: str) -> None:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
-
-
-def multiarch_include() -> list[str]:
-    try:
-        triple = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True,
-                                check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return []
-    return [f"-I/usr/include/{triple}"] if triple else []
 
 
 class Build(NamedTuple):

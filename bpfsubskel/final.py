@@ -108,9 +108,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-runtime-header", action="store_true",
                         help="write no bpfsubskel_test.h beside the harnesses; compile them "
                              "with -I$(bpfsubskel --includedir)")
-    parser.add_argument("--depfile", metavar="D",
-                        help="write one gcc-style depfile for every output")
-    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
 def command(args: argparse.Namespace) -> int:

@@ -36,9 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", metavar="N",
                         help="C name of the subskeleton (default, as bpftool: the library's "
                              "file name without .o, other characters to _)")
-    parser.add_argument("--depfile", metavar="D",
-                        help="write one gcc-style depfile for every output")
-    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
 def command(args: argparse.Namespace) -> int:

@@ -158,7 +158,8 @@ def has_weak_definitions(path: str) -> bool:
 
 
 def add_batch_arguments(parser: argparse.ArgumentParser, what: str) -> None:
-    """The linking half of the batch commands (library, final)."""
+    """What the batch commands (library, final) share: the linking half, one depfile for
+    all their outputs, --werror."""
     parser.add_argument("inputs", nargs="+", metavar="IN.bpf.o",
                         help=f"BPF objects to link into -o; without -o, the one {what} object "
                              "to work on as it is")
@@ -166,6 +167,9 @@ def add_batch_arguments(parser: argparse.ArgumentParser, what: str) -> None:
                         help="linked object to write (as `bpfsubskel link`)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="say on stderr how many times libbpf's linker ran")
+    parser.add_argument("--depfile", metavar="D",
+                        help="write one gcc-style depfile for every output")
+    parser.add_argument("--werror", action="store_true", help="treat warnings as errors")
 
 
 def batch_object(args: argparse.Namespace, parser_name: str
